@@ -1,0 +1,12 @@
+/** Start-up failures are for a human at a terminal: say what is wrong, every config error at once. */
+export function reportStartupError(err: unknown): never {
+  const errors = (err as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && errors.length > 0) {
+    console.error(`Configuration is invalid (${errors.length} problem${errors.length > 1 ? 's' : ''}):`);
+    for (const e of errors) console.error(`  - ${String(e)}`);
+  } else {
+    console.error(`Lattice failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.LATTICE_DEBUG && err instanceof Error) console.error(err.stack);
+  }
+  process.exit(1);
+}

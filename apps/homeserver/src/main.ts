@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/**
+ * Lattice, every role in one process: the default embedded deployment
+ * (`npm start`) and small installations.
+ */
+import { createLogger, createMetrics, loadConfig } from '@lattice/core';
+import { migrate, openDatabase } from '@lattice/storage';
+import { parseArgs } from './bootstrap/args.js';
+import { resolveConfigPath } from './bootstrap/config-path.js';
+import { ensureDefaultConfig } from './bootstrap/first-run.js';
+import { loadOrCreateSigningKey } from './bootstrap/signing-key.js';
+import { closeListeners, startListeners } from './bootstrap/listeners.js';
+import { onShutdownSignal } from './bootstrap/shutdown.js';
+import { handlerForListener } from './homeserver-app.js';
+import { reportStartupError } from './bootstrap/startup-error.js';
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), { c: 'config' });
+  const configPath = resolveConfigPath(args);
+  await ensureDefaultConfig(configPath.path, configPath.isDefault, console);
+
+  const config = loadConfig(configPath.path);
+  const logger = createLogger({ level: config.log_level, name: 'homeserver' });
+  const metrics = createMetrics('homeserver');
+  const signingKey = await loadOrCreateSigningKey(config.signing_key_path, logger);
+
+  const db = await openDatabase(config.database, config.config_dir);
+  await migrate(db);
+
+  const listeners = await startListeners(config, handlerForListener({ config, db, logger, signingKey, metrics }), logger);
+  logger.info({ server_name: config.server_name, database: db.kind }, 'Lattice homeserver started');
+
+  onShutdownSignal(async () => {
+    await closeListeners(listeners);
+    await db.close();
+  }, logger);
+}
+
+main().catch(reportStartupError);

@@ -1,0 +1,16 @@
+import { PGlite } from '@electric-sql/pglite';
+let t=Date.now();
+const db = await PGlite.create();
+console.log('create ms', Date.now()-t);
+const r = await db.query(`select $1::int8 as a, $2::jsonb as j, $3::bytea as b, $4::text[] as arr, $5::int8[] as ia, '{"x":1}'::jsonb as jj, 5::int8 as five, count(*) from (select 1) s`, [12345678901234n, JSON.stringify({a:[1,2]}), new Uint8Array([1,2,3]), ['a','b'], [1,2]]);
+console.log(r);
+const r2 = await db.query(`select $1::jsonb as j`, [{a:1}]);
+console.log(r2.rows);
+const r3 = await db.query(`select $1::jsonb as j`, ['"str"']);
+console.log(r3.rows);
+await db.query('create table t(x jsonb)');
+const r4 = await db.query(`insert into t values ($1)`, [JSON.stringify([1,2])]);
+console.log(r4, (await db.query('select x, pg_typeof(x) from t')).rows);
+console.log(await db.query('select pg_advisory_lock(1)'));
+t=Date.now(); const d = await db.dumpDataDir('none'); console.log('dump ms', Date.now()-t, d.size);
+t=Date.now(); const db2 = await PGlite.create({loadDataDir: d}); console.log('load ms', Date.now()-t, (await db2.query('select * from t')).rows);
