@@ -87,7 +87,7 @@ test('register-user, then matrix-js-sdk logs in, sees itself, and logs out', asy
 });
 
 test('open registration through UIA (m.login.dummy), and users survive a restart', async () => {
-  server = await startHomeserver({ cwd: workdir, env: { LATTICE_ENABLE_REGISTRATION: 'true' } });
+  server = await startHomeserver({ cwd: workdir, env: { LATTICE_ENABLE_REGISTRATION: 'true', LATTICE_ENABLE_REGISTRATION_WITHOUT_VERIFICATION: 'true' } });
   const bob = client(server.url);
   // The SDK's own UIA loop: the first request learns the flows, the second completes m.login.dummy.
   const first = await bob.registerRequest({ username: 'bob', password: 'hunter2 hunter2' }).catch((e: SdkMatrixError) => e);

@@ -1,10 +1,10 @@
 import express from 'express';
 import type { RequestListener } from 'node:http';
-import type { HomeserverConfig, ListenerConfig, Metrics, SigningKey } from '@lattice/core';
+import type { HomeserverConfig, ListenerConfig, Logger, Metrics, SigningKey } from '@lattice/core';
 import type { Database } from '@lattice/storage';
 import { createClientApiApp } from '@lattice/client-api';
-import type { Logger } from 'pino';
 import { operationsRouter } from './bootstrap/operations.js';
+import { httpMetrics } from './bootstrap/http-metrics.js';
 
 export interface HomeserverContext {
   config: HomeserverConfig;
@@ -19,18 +19,16 @@ export interface HomeserverContext {
  * `type` and `resources`, as in Synapse's listener configuration.
  */
 export function handlerForListener(ctx: HomeserverContext): (listener: ListenerConfig) => RequestListener {
-  const clientApp = createClientApiApp({ config: ctx.config, db: ctx.db, logger: ctx.logger, metrics: ctx.metrics });
   return (listener) => {
+    const app = express();
+    app.disable('x-powered-by');
     if (listener.type === 'metrics') {
-      const app = express();
-      app.disable('x-powered-by');
       app.use(operationsRouter(ctx.db, ctx.metrics));
       return app;
     }
-    const app = express();
-    app.disable('x-powered-by');
+    app.use(httpMetrics(ctx.metrics));
     app.use(operationsRouter(ctx.db, undefined));
-    app.use(clientApp);
+    app.use(createClientApiApp({ config: ctx.config, db: ctx.db, logger: ctx.logger }, { trustProxy: listener.x_forwarded }));
     return app;
   };
 }

@@ -17,10 +17,11 @@ import { reportStartupError } from './bootstrap/startup-error.js';
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), { c: 'config' });
   const configPath = resolveConfigPath(args);
-  await ensureDefaultConfig(configPath.path, configPath.isDefault, console);
+  await ensureDefaultConfig(configPath.path, configPath.isDefault, (line) => console.log(line));
 
   const config = loadConfig(configPath.path);
-  const logger = createLogger({ level: config.log_level, name: 'homeserver' });
+  const logger = createLogger({ level: config.log_level, role: 'homeserver' });
+  for (const warning of config.warnings ?? []) logger.warn({ configPath: configPath.path }, warning);
   const metrics = createMetrics('homeserver');
   const signingKey = await loadOrCreateSigningKey(config.signing_key_path, logger);
 

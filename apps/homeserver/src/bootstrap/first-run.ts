@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateConfigYaml } from '@lattice/core';
-import type { Logger } from 'pino';
 
 /**
  * The embedded default: on the first `npm start` without --config, write
@@ -10,7 +9,7 @@ import type { Logger } from 'pino';
  * registration_shared_secret); later runs reuse it. An explicit config path that
  * does not exist is an operator error, not a first run.
  */
-export async function ensureDefaultConfig(configPath: string, isDefault: boolean, log: Pick<Logger, 'info'>): Promise<void> {
+export async function ensureDefaultConfig(configPath: string, isDefault: boolean, say: (line: string) => void): Promise<void> {
   if (existsSync(configPath)) return;
   if (!isDefault) {
     throw new Error(
@@ -20,5 +19,5 @@ export async function ensureDefaultConfig(configPath: string, isDefault: boolean
   const dataDir = path.dirname(configPath);
   await mkdir(dataDir, { recursive: true });
   await writeFile(configPath, generateConfigYaml({ serverName: 'localhost', dataDir }), { mode: 0o600 });
-  log.info({ configPath }, 'first run: wrote a default config');
+  say(`First run: wrote ${configPath} (server_name localhost, registration disabled).`);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { HomeserverConfig, ListenerConfig } from '@lattice/core';
 import type { Logger } from 'pino';
@@ -9,6 +9,13 @@ import type { Logger } from 'pino';
 export interface BoundListener {
   server: http.Server;
   url: string;
+  /** Set when this is a '::' socket that also accepts IPv4 on this port. */
+  dualStackPort?: number | undefined;
+}
+
+/** Node binds '::' dual-stack unless the OS forbids it (net.ipv6.bindv6only). */
+function isDualStack(server: http.Server): boolean {
+  return (server.address() as AddressInfo).family === 'IPv6';
 }
 
 /** Starts one HTTP(S) server per listener and bind address; resolves once all are listening. */
@@ -21,6 +28,8 @@ export async function startListeners(
   for (const listener of config.listeners) {
     const handler = handlerFor(listener);
     for (const address of listener.bind_addresses) {
+      // Synapse's default ['::', '0.0.0.0']: on a dual-stack host '::' already covers IPv4.
+      if (address === '0.0.0.0' && listener.bind_addresses.includes('::') && bound.some((b) => b.dualStackPort === listener.port)) continue;
       const server = listener.tls ? https.createServer(tlsOptions(config), handler) : http.createServer(handler);
       // Long-polling /sync holds requests open; keep-alive must outlast typical client timeouts.
       server.keepAliveTimeout = 75_000;
@@ -36,7 +45,8 @@ export async function startListeners(
       const host = address.includes(':') ? `[${address}]` : address;
       const url = `${listener.tls ? 'https' : 'http'}://${host}:${port}`;
       log.info({ url, type: listener.type, resources: listener.resources.flatMap((r) => r.names) }, 'listening');
-      bound.push({ server, url });
+      const ipv6Only = address === '::' && net.isIPv6(address) && !isDualStack(server);
+      bound.push({ server, url, dualStackPort: address === '::' && !ipv6Only ? listener.port : undefined });
     }
   }
   return bound;

@@ -97,6 +97,11 @@ export interface HomeserverConfig extends RateLimitsConfig {
   trusted_key_servers: TrustedKeyServer[];
   federation_verify_certificates: boolean;
   federation_custom_ca_list?: string[];
+  /**
+   * Not in Synapse: server name → "host:port" to connect to for that server, skipping
+   * .well-known/SRV discovery (two test servers on loopback, private deployments). Default {}.
+   */
+  federation_host_map?: Record<string, string>;
   ip_range_blacklist: string[];
   ip_range_whitelist: string[];
   default_room_version: string;
@@ -108,4 +113,8 @@ export interface HomeserverConfig extends RateLimitsConfig {
   /** Base URL served in /.well-known/matrix/client; defaults to public_baseurl. */
   well_known_client?: { 'm.homeserver': { base_url: string }; [k: string]: unknown };
   log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** Accepted because Synapse requires the key; Lattice sends no usage statistics. */
+  report_stats?: boolean;
+  /** Non-fatal findings from loading (unknown keys, ignored LATTICE_* variables); log them at start-up. */
+  warnings?: string[];
 }

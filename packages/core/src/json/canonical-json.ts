@@ -74,11 +74,13 @@ function encodeNumber(n: number, strict: boolean): string {
       Number.isInteger(n) ? `Integer ${n} is outside the canonical JSON range` : `Float ${n} is not allowed in canonical JSON`,
     );
   }
-  // Legacy rooms (v1–5): the shortest round-tripping form, as JSON.parse read it.
-  return String(n);
+  // Legacy rooms (v1–5): big integers in full digits (exact for any integer a double holds,
+  // which is what Python, i.e. Synapse, prints for them), fractions in shortest form.
+  return Number.isInteger(n) ? BigInt(n).toString() : String(n);
 }
 
 // Characters that JSON.stringify would escape, plus surrogates (need a well-formedness check).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const NEEDS_CARE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function encodeString(s: string): string {

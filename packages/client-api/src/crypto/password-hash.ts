@@ -1,0 +1,69 @@
+/**
+ * Password hashing with scrypt (node:crypto, run on libuv's thread pool so the
+ * event loop stays free). Hashes are self-describing —
+ * `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<key>` (unpadded base64url) — so the
+ * cost can be raised later without invalidating stored hashes.
+ */
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+interface ScryptParams {
+  ln: number;
+  r: number;
+  p: number;
+}
+
+/** N = 2^15, r = 8, p = 1: OWASP's recommended minimum for scrypt (32 MiB per hash). */
+const DEFAULT_PARAMS: ScryptParams = { ln: 15, r: 8, p: 1 };
+const SALT_BYTES = 16;
+const KEY_BYTES = 32;
+const PREFIX = '$scrypt$';
+
+function derive(password: string, salt: Buffer, params: ScryptParams, keyLength: number): Promise<Buffer> {
+  const N = 2 ** params.ln;
+  const options: ScryptOptions = { N, r: params.r, p: params.p, maxmem: 128 * N * params.r + 1024 * 1024 };
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFKC'), salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+export async function hashPassword(password: string, params: ScryptParams = DEFAULT_PARAMS): Promise<string> {
+  const salt = randomBytes(SALT_BYTES);
+  const key = await derive(password, salt, params, KEY_BYTES);
+  return `${PREFIX}ln=${params.ln},r=${params.r},p=${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+interface ParsedHash {
+  params: ScryptParams;
+  salt: Buffer;
+  key: Buffer;
+}
+
+const ENCODED = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
+
+function parse(encoded: string): ParsedHash | undefined {
+  const m = ENCODED.exec(encoded);
+  if (!m) return undefined;
+  const params = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
+  // Refuse parameters that would let a corrupted row exhaust memory or CPU.
+  if (params.ln < 1 || params.ln > 20 || params.r < 1 || params.p < 1 || params.p > 16) return undefined;
+  return { params, salt: Buffer.from(m[4]!, 'base64url'), key: Buffer.from(m[5]!, 'base64url') };
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * Checks `password` against an encoded hash in constant time. With no hash (unknown
+ * user, or an account without a password) it still spends one full hash on a dummy
+ * so that response timing does not reveal whether the account exists.
+ */
+export async function verifyPassword(password: string, encoded: string | null | undefined): Promise<boolean> {
+  const parsed = encoded ? parse(encoded) : undefined;
+  if (!parsed) {
+    dummyHash ??= hashPassword('lattice-dummy-password');
+    const dummy = parse(await dummyHash)!;
+    await derive(password, dummy.salt, dummy.params, dummy.key.length);
+    return false;
+  }
+  const key = await derive(password, parsed.salt, parsed.params, parsed.key.length);
+  return timingSafeEqual(key, parsed.key);
+}

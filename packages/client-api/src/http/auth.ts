@@ -1,0 +1,71 @@
+/**
+ * Access-token authentication (spec "Using access tokens"): the token comes from
+ * `Authorization: Bearer …` or the deprecated `access_token` query parameter.
+ * Missing → 401 M_MISSING_TOKEN; unknown or revoked → 401 M_UNKNOWN_TOKEN; expired
+ * but refreshable → M_UNKNOWN_TOKEN with soft_logout: true, so the client refreshes.
+ */
+import { Errors } from '@lattice/core';
+import type { Request, RequestHandler } from 'express';
+import type { ClientApiContext } from '../context.js';
+import { hashToken } from '../crypto/tokens.js';
+import { findAccessToken, markAccessTokenUsed } from '../stores/access-tokens.js';
+import { recordDeviceSeen } from '../stores/devices.js';
+import './request-types.js';
+import type { Requester } from './request-types.js';
+
+/** How stale a device's last-seen data may get before a request refreshes it. */
+const LAST_SEEN_GRANULARITY_MS = 60_000;
+
+export function accessTokenOf(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return m ? m[1] : undefined;
+  }
+  const query = (req.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof query === 'string' && query.length > 0 ? query : undefined;
+}
+
+/** Resolves the request's token to its user and device, or throws the spec's 401. */
+export async function authenticate(ctx: ClientApiContext, req: Request): Promise<Requester> {
+  const token = accessTokenOf(req);
+  if (token === undefined) throw Errors.missingToken();
+  const record = await findAccessToken(ctx.db, hashToken(token));
+  if (!record) throw Errors.unknownToken(false);
+  const now = Date.now();
+  if (record.expiresTs !== null && record.expiresTs <= now) {
+    throw Errors.unknownToken(record.refreshTokenId !== null, 'Access token has expired');
+  }
+  if (!record.used) await markAccessTokenUsed(ctx.db, record.id);
+  if (record.deviceLastSeenTs === null || now - record.deviceLastSeenTs > LAST_SEEN_GRANULARITY_MS) {
+    recordSeenOnSuccess(ctx, req, record.userId, record.deviceId, now);
+  }
+  return { userId: record.userId, deviceId: record.deviceId, isGuest: record.isGuest, accessTokenId: record.id };
+}
+
+/** Updates the device's last-seen data once the response succeeded, so a rejected request writes nothing. */
+function recordSeenOnSuccess(ctx: ClientApiContext, req: Request, userId: string, deviceId: string, ts: number): void {
+  const res = req.res;
+  if (!res) return;
+  res.once('finish', () => {
+    if (res.statusCode >= 400) return;
+    const userAgent = req.headers['user-agent'] ?? null;
+    recordDeviceSeen(ctx.db, userId, deviceId, { ts, ip: req.ip ?? null, userAgent }).catch((err: unknown) =>
+      req.log?.warn({ err }, 'could not record device last-seen'),
+    );
+  });
+}
+
+/** Route middleware: sets req.requester or fails with 401. */
+export function requireAuth(ctx: ClientApiContext): RequestHandler {
+  return async (req, _res, next) => {
+    req.requester = await authenticate(ctx, req);
+    next();
+  };
+}
+
+/** The authenticated requester of a route guarded by requireAuth. */
+export function requesterOf(req: Request): Requester {
+  if (!req.requester) throw new Error('route is missing requireAuth');
+  return req.requester;
+}

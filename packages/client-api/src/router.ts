@@ -1,0 +1,47 @@
+/**
+ * The Client-Server API routes of this slice, under both the historical r0 and
+ * the canonical v3 prefix (clients still call r0 for some of them), plus the
+ * unversioned discovery endpoints and Synapse's shared-secret admin registration.
+ */
+import { Router } from 'express';
+import type { ClientApiContext } from './context.js';
+import { rawBody } from './http/body.js';
+import { accountRouter } from './routes/account.js';
+import { capabilitiesRouter } from './routes/capabilities.js';
+import { devicesRouter } from './routes/devices.js';
+import { loginRouter } from './routes/login.js';
+import { logoutRouter } from './routes/logout.js';
+import { profileRouter } from './routes/profile.js';
+import { refreshRouter } from './routes/refresh.js';
+import { registerRouter } from './routes/register.js';
+import { sharedSecretRegisterRouter } from './routes/shared-secret-register.js';
+import { versionsRouter } from './routes/versions.js';
+import { wellKnownRouter } from './routes/well-known.js';
+import { whoamiRouter } from './routes/whoami.js';
+
+export const CLIENT_API_PREFIXES = ['/_matrix/client/r0', '/_matrix/client/v3'];
+
+export function createClientApiRouter(ctx: ClientApiContext): Router {
+  const readBody = rawBody(ctx.config.max_request_body_size);
+
+  const versioned = Router();
+  versioned.use(readBody);
+  versioned.use(
+    registerRouter(ctx),
+    loginRouter(ctx),
+    logoutRouter(ctx),
+    refreshRouter(ctx),
+    whoamiRouter(ctx),
+    accountRouter(ctx),
+    devicesRouter(ctx),
+    profileRouter(ctx),
+    capabilitiesRouter(ctx),
+  );
+
+  const router = Router();
+  router.use(wellKnownRouter(ctx), versionsRouter());
+  router.use(CLIENT_API_PREFIXES, versioned);
+  router.use('/_synapse/admin', readBody);
+  router.use(sharedSecretRegisterRouter(ctx));
+  return router;
+}

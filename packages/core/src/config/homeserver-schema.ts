@@ -1,0 +1,177 @@
+/**
+ * The schema of homeserver.yaml: Synapse's key names, meanings and defaults
+ * wherever Synapse has the same concept (see HomeserverConfig in types.ts).
+ */
+import { DEFAULT_ROOM_VERSION, ROOM_VERSIONS } from '../room-versions.js';
+import { isValidServerName } from './formats.js';
+import { bool, duration, int, list, num, obj, record, size, str, variant, type ObjectSchema } from './schema.js';
+
+/**
+ * Synapse's default ip_range_blacklist: outbound requests (federation, push,
+ * identity servers, URL previews) must never reach these ranges.
+ */
+export const DEFAULT_IP_RANGE_BLACKLIST: readonly string[] = [
+  '127.0.0.0/8', // loopback
+  '10.0.0.0/8', // private networks
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10', // carrier-grade NAT
+  '192.0.0.0/24', // IETF protocol assignments
+  '169.254.0.0/16', // link-local
+  '192.88.99.0/24', // formerly 6to4 relay
+  '198.18.0.0/15', // benchmarking
+  '192.0.2.0/24', // documentation (TEST-NET-1..3)
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4', // multicast
+  '::1/128', // loopback
+  'fe80::/10', // link-local
+  'fc00::/7', // unique local addresses
+  '2001:db8::/32', // documentation
+  'ff00::/8', // multicast
+  'fec0::/10', // site-local (deprecated)
+];
+
+/** Unroutable addresses Synapse blocks whether or not the blacklist lists them. */
+export const ALWAYS_BLACKLISTED: readonly string[] = ['0.0.0.0/32', '::/128'];
+
+const PORT = { min: 1, max: 65535 } as const;
+
+const rate = (per_second: number, burst_count: number) =>
+  obj({ per_second: num({ min: 0, default: per_second }), burst_count: num({ min: 0, default: burst_count }) });
+
+const RESOURCE_NAMES = ['client', 'federation', 'keys', 'media', 'metrics', 'health', 'replication'] as const;
+
+const listener = obj({
+  port: int({ ...PORT, required: true }),
+  // Synapse's default: all interfaces, IPv6 and IPv4.
+  bind_addresses: list(str({ format: 'ip' }), { default: ['::', '0.0.0.0'] }),
+  type: str({ oneOf: ['http', 'metrics'], default: 'http' }),
+  tls: bool(false),
+  x_forwarded: bool(false),
+  resources: list(
+    obj({ names: list(str({ oneOf: RESOURCE_NAMES }), { required: true }), compress: bool(false) }),
+    { default: [] },
+  ),
+});
+
+/** Used when the file has no `listeners`: local-only, so a fresh install is not exposed by accident. */
+export const DEFAULT_LISTENERS = [
+  {
+    port: 8008,
+    bind_addresses: ['127.0.0.1'],
+    type: 'http',
+    tls: false,
+    x_forwarded: false,
+    resources: [{ names: ['client', 'federation'], compress: false }],
+  },
+];
+
+const postgresArgs = obj({
+  connection_string: str(),
+  user: str(),
+  password: str(),
+  database: str(),
+  host: str(),
+  port: int(PORT),
+  cp_min: int({ min: 0 }),
+  cp_max: int({ min: 1 }),
+});
+
+const database = variant(
+  'name',
+  {
+    pglite: obj({
+      name: str({ oneOf: ['pglite'] }),
+      args: obj({ data_dir: str({ format: 'path', default: 'db' }) }),
+    }),
+    psycopg2: obj({ name: str({ oneOf: ['psycopg2'] }), args: postgresArgs }),
+    postgres: obj({ name: str({ oneOf: ['postgres'] }), args: postgresArgs }),
+  },
+  { default: { name: 'pglite' }, defaultTag: 'pglite' },
+);
+
+/** The raw server_name if valid: an invalid one is reported once, not again through the defaults built from it. */
+const serverNameOf = (root: Record<string, unknown>): string | undefined =>
+  typeof root.server_name === 'string' && isValidServerName(root.server_name) ? root.server_name : undefined;
+
+export const HOMESERVER_SCHEMA: ObjectSchema = obj({
+  server_name: str({ format: 'server_name', required: true }),
+  public_baseurl: str({
+    format: 'base_url',
+    defaultFrom: ({ root }) => (serverNameOf(root) ? `https://${serverNameOf(root)}/` : undefined),
+  }),
+  listeners: list(listener, { default: DEFAULT_LISTENERS }),
+  tls_certificate_path: str({ format: 'path' }),
+  tls_private_key_path: str({ format: 'path' }),
+  database,
+  redis: obj({
+    enabled: bool(false),
+    host: str({ default: 'localhost' }),
+    port: int({ ...PORT, default: 6379 }),
+    password: str(),
+    dbid: int({ min: 0 }),
+  }),
+  signing_key_path: str({
+    format: 'path',
+    defaultFrom: ({ root }) => `${serverNameOf(root) ?? 'homeserver'}.signing.key`,
+  }),
+  enable_registration: bool(false),
+  enable_registration_without_verification: bool(false),
+  registration_shared_secret: str(),
+  password_config: obj({
+    enabled: bool(true),
+    minimum_length: int({ min: 0 }),
+    // Synapse keeps password rules under `policy`; its minimum_length applies when the policy is enabled.
+    policy: obj({ enabled: bool(false), minimum_length: int({ min: 0, default: 0 }) }, { open: true }),
+  }),
+  media_store_path: str({ format: 'path', default: 'media_store' }),
+  max_upload_size: size({ default: '50M' }),
+  max_request_body_size: size({ default: '10M' }),
+  app_service_config_files: list(str({ format: 'path' }), { default: [] }),
+  trusted_key_servers: list(
+    obj(
+      { server_name: str({ format: 'server_name', required: true }), verify_keys: record(str()) },
+      { default: undefined, required: true },
+    ),
+    { default: [{ server_name: 'matrix.org' }] },
+  ),
+  federation_verify_certificates: bool(true),
+  federation_custom_ca_list: list(str({ format: 'path' })),
+  // Lattice's own: server name → "host:port" to connect to, skipping discovery (tests, private deployments).
+  federation_host_map: record(str({ format: 'server_name' }), { default: {} }),
+  ip_range_blacklist: list(str({ format: 'cidr' }), { alias: 'ip_range_blocklist', default: DEFAULT_IP_RANGE_BLACKLIST }),
+  ip_range_whitelist: list(str({ format: 'cidr' }), { alias: 'ip_range_allowlist', default: [] }),
+  default_room_version: str({ oneOf: [...ROOM_VERSIONS.keys()], default: DEFAULT_ROOM_VERSION }),
+  refresh_token_lifetime_ms: duration({ alias: 'refresh_token_lifetime' }),
+  // Synapse's `refreshable_access_token_lifetime` (default 5m).
+  access_token_lifetime_ms: duration({ alias: 'refreshable_access_token_lifetime', default: '5m' }),
+  serve_server_wellknown: bool(false),
+  // Defaults to { m.homeserver: { base_url: public_baseurl } } (see load.ts); extra keys are served as given.
+  well_known_client: obj(
+    {
+      'm.homeserver': obj({ base_url: str({ format: 'url', required: true }) }, { default: undefined, required: true }),
+    },
+    { open: true, default: undefined },
+  ),
+  log_level: str({ oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'], lowercase: true, default: 'info' }),
+  // Accepted because Synapse requires it in every file; Lattice sends no usage statistics.
+  report_stats: bool(false),
+
+  // Rate limits: Synapse's defaults.
+  rc_message: rate(0.2, 10),
+  rc_registration: rate(0.17, 3),
+  rc_login: obj({ address: rate(0.003, 5), account: rate(0.003, 5), failed_attempts: rate(0.17, 3) }),
+  rc_joins: obj({ local: rate(0.1, 10), remote: rate(0.01, 10) }),
+  rc_joins_per_room: rate(1, 10),
+  rc_invites: obj({ per_room: rate(0.3, 10), per_user: rate(0.003, 5), per_issuer: rate(0.3, 10) }),
+  rc_room_creation: rate(0.016, 10),
+  rc_media_create: rate(10, 50),
+  rc_federation: obj({
+    window_size: int({ min: 1, default: 1000 }),
+    sleep_limit: int({ min: 0, default: 10 }),
+    sleep_delay: int({ min: 0, default: 500 }),
+    reject_limit: int({ min: 0, default: 50 }),
+    concurrent: int({ min: 1, default: 3 }),
+  }),
+});

@@ -1,0 +1,76 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
+import type { Database, QueryResult, ScriptRunner } from '../database.js';
+import { ScopedDatabase, type Driver } from '../scoped-database.js';
+import { PG_TYPE, parseInt8 } from '../value-types.js';
+
+export interface PgliteOptions {
+  /** Directory of the database files; omit for an in-memory database. */
+  dataDir?: string;
+  /** Start from a dumpDataDir() tarball instead of running initdb. */
+  loadDataDir?: Blob;
+}
+
+// Same result shapes as the pg driver (database.ts): int8 → number (int8[]
+// follows, PGlite derives array parsers from element parsers), bytea → Buffer.
+const parsers = {
+  [PG_TYPE.INT8]: (text: string) => parseInt8(text),
+  [PG_TYPE.BYTEA]: (text: string) => Buffer.from(text.slice(2), 'hex'),
+};
+
+/** A raw PGlite instance with Lattice's parsers; wrap it with pgliteDatabase(). */
+export async function createPglite(options: PgliteOptions = {}): Promise<PGlite> {
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  return PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, parsers });
+}
+
+function toResult<R>(result: Results<R>): QueryResult<R> {
+  return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
+}
+
+function runnerOn(target: PGlite | Transaction): ScriptRunner {
+  return {
+    query: async <R>(sql: string, params: readonly unknown[] = []) =>
+      toResult<R>(await target.query<R>(sql, params as unknown[])),
+    exec: async (sql: string) => {
+      await target.exec(sql);
+    },
+  };
+}
+
+class PgliteDriver implements Driver {
+  readonly kind = 'pglite' as const;
+  private readonly top: ScriptRunner;
+
+  // PGlite is one connection: its own mutex already queues top-level statements
+  // behind a running transaction, so a transaction is never interleaved.
+  constructor(private readonly pglite: PGlite) {
+    this.top = runnerOn(pglite);
+  }
+
+  query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.top.query<R>(sql, params);
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.top.exec(sql);
+  }
+
+  begin<T>(fn: (conn: ScriptRunner) => Promise<T>): Promise<T> {
+    return this.pglite.transaction((tx) => fn(runnerOn(tx)));
+  }
+
+  close(): Promise<void> {
+    return this.pglite.close();
+  }
+}
+
+/** A Database over an existing PGlite instance (closing it closes the instance). */
+export function pgliteDatabase(pglite: PGlite): Database {
+  return new ScopedDatabase(new PgliteDriver(pglite));
+}
+
+/** A Database over a new PGlite instance. */
+export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+  return pgliteDatabase(await createPglite(options));
+}

@@ -1,0 +1,102 @@
+import pg from 'pg';
+import type { Database, QueryResult, ScriptRunner } from '../database.js';
+import { ScopedDatabase, type Driver } from '../scoped-database.js';
+import { PG_TYPE, parseInt8 } from '../value-types.js';
+
+export interface PostgresOptions {
+  /** libpq URL (postgres://user:pass@host:port/db); when set it wins over the discrete fields. */
+  connectionString?: string;
+  user?: string;
+  password?: string;
+  host?: string;
+  port?: number;
+  database?: string;
+  /** Pool bounds (Synapse's cp_min / cp_max). */
+  min?: number;
+  max?: number;
+}
+
+// pg-types' signature only admits its builtin oid enum; any oid works at run time.
+const defaultParser = pg.types.getTypeParser as (oid: number, format: 'text' | 'binary') => (text: string) => unknown;
+const parseInt8Array = defaultParser(PG_TYPE.INT8_ARRAY, 'text') as (text: string) => string[];
+
+// Per-pool parsers (not the process-global pg.types) so int8 reads as number, as on PGlite.
+const typeParsers = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === PG_TYPE.INT8) return parseInt8;
+    if (oid === PG_TYPE.INT8_ARRAY) return (text: string) => parseInt8Array(text).map(parseInt8);
+    return defaultParser(oid, format ?? 'text');
+  },
+} as pg.CustomTypesConfig;
+
+function toResult<R>(result: pg.QueryResult): QueryResult<R> {
+  return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+}
+
+function runnerOn(client: pg.PoolClient): ScriptRunner {
+  return {
+    query: async <R>(sql: string, params: readonly unknown[] = []) =>
+      toResult<R>(await client.query(sql, params as unknown[])),
+    exec: async (sql: string) => {
+      await client.query(sql);
+    },
+  };
+}
+
+class PostgresDriver implements Driver {
+  readonly kind = 'postgres' as const;
+
+  constructor(private readonly pool: pg.Pool) {
+    // An idle client that dies (server restart) is dropped by the pool; without a
+    // listener the 'error' event would crash the process.
+    pool.on('error', () => undefined);
+  }
+
+  async query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
+    return toResult<R>(await this.pool.query(sql, params as unknown[]));
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async begin<T>(fn: (conn: ScriptRunner) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(runnerOn(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr as Error; // the connection is unusable: destroy it, don't reuse it
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** A Database over a `pg` Pool. */
+export function openPostgres(options: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    user: options.user,
+    password: options.password,
+    host: options.host,
+    port: options.port,
+    database: options.database,
+    min: options.min,
+    max: options.max ?? 10,
+    types: typeParsers,
+  });
+  return new ScopedDatabase(new PostgresDriver(pool));
+}

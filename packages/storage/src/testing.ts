@@ -1,0 +1,191 @@
+/**
+ * Fresh, migrated databases for tests (ARCHITECTURE.md §3: never a mock).
+ *
+ * PostgreSQL: each call creates a database from a migrated template
+ * (CREATE DATABASE … TEMPLATE), dropped again on close. The template's name
+ * carries a digest of the migrations, so editing a migration builds a new one;
+ * building is guarded by an advisory lock so parallel jest workers build it once.
+ * PGlite: each call loads an in-memory instance from a dump of a migrated one,
+ * cached in the OS temp dir under the same digest.
+ *
+ * Connection: LATTICE_TEST_PG_URL (a postgres:// URL to a maintenance database
+ * with CREATEDB rights), default postgres://postgres@127.0.0.1:5432/postgres.
+ */
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import pg from 'pg';
+import type { Database } from './database.js';
+import { createPglite, pgliteDatabase } from './drivers/pglite.js';
+import { openPostgres } from './drivers/postgres.js';
+import { migrate, migrationsDigest, readMigrations } from './migrations.js';
+
+export type TestDatabaseKind = Database['kind'];
+
+export interface TestDatabaseOptions {
+  /** Defaults to <repo>/migrations. */
+  migrationsDir?: string;
+}
+
+const DEFAULT_TEST_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Advisory lock key (on the maintenance database) guarding template builds. */
+const TEMPLATE_LOCK_KEY = 0x1a77_1ce0_0002;
+
+export function testPostgresUrl(database?: string): string {
+  const url = new URL(process.env.LATTICE_TEST_PG_URL ?? DEFAULT_TEST_PG_URL);
+  if (database) url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function createTestDatabase(kind: TestDatabaseKind, options: TestDatabaseOptions = {}): Promise<Database> {
+  const migrations = await readMigrations(options.migrationsDir);
+  const digest = migrationsDigest(migrations).slice(0, 16);
+  return kind === 'postgres'
+    ? createPostgresTestDatabase(digest, options.migrationsDir)
+    : createPgliteTestDatabase(digest, options.migrationsDir);
+}
+
+// ---- PostgreSQL ----------------------------------------------------------
+
+async function connectMaintenance(): Promise<pg.Client> {
+  const url = testPostgresUrl();
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(
+      `PostgreSQL is not reachable at ${url} (${(err as Error).message}). The storage tests need a running ` +
+        'PostgreSQL 13 or newer with trust or password auth: install and start it (Debian: `apt-get install -y ' +
+        'postgresql && service postgresql start`), or set LATTICE_TEST_PG_URL to a postgres:// URL of one.',
+    );
+  }
+  return client;
+}
+
+async function databaseExists(client: pg.Client, name: string): Promise<boolean> {
+  return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+}
+
+/** Migrated under a build name and renamed when done, so a crash never leaves a half-built template. */
+async function buildTemplate(client: pg.Client, template: string, migrationsDir: string | undefined): Promise<void> {
+  const building = `${template}_build`;
+  await client.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
+  await client.query(`CREATE DATABASE ${building}`);
+  const db = openPostgres({ connectionString: testPostgresUrl(building), max: 1 });
+  try {
+    await migrate(db, migrationsDir);
+  } finally {
+    await db.close();
+  }
+  await client.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
+}
+
+const templates = new Map<string, Promise<string>>();
+
+function ensureTemplate(digest: string, migrationsDir: string | undefined): Promise<string> {
+  let ready = templates.get(digest);
+  if (!ready) {
+    ready = (async () => {
+      const template = `lattice_tpl_${digest}`;
+      const client = await connectMaintenance();
+      try {
+        await client.query(`SELECT pg_advisory_lock(${TEMPLATE_LOCK_KEY})`);
+        if (!(await databaseExists(client, template))) await buildTemplate(client, template, migrationsDir);
+        return template;
+      } finally {
+        await client.end(); // ends the session, releasing the advisory lock
+      }
+    })();
+    ready.catch(() => templates.delete(digest));
+    templates.set(digest, ready);
+  }
+  return ready;
+}
+
+let created = 0;
+
+async function createPostgresTestDatabase(digest: string, migrationsDir: string | undefined): Promise<Database> {
+  const template = await ensureTemplate(digest, migrationsDir);
+  const name = `lattice_test_${process.pid}_${Date.now().toString(36)}_${created++}`;
+  const client = await connectMaintenance();
+  try {
+    await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+  } finally {
+    await client.end();
+  }
+  const db = openPostgres({ connectionString: testPostgresUrl(name), max: 4 });
+  return withCloseHook(db, async () => {
+    const admin = await connectMaintenance();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  });
+}
+
+function withCloseHook(db: Database, afterClose: () => Promise<void>): Database {
+  return {
+    kind: db.kind,
+    query: (sql, params) => db.query(sql, params),
+    exec: (sql) => db.exec(sql),
+    transaction: (fn) => db.transaction(fn),
+    close: async () => {
+      await db.close();
+      await afterClose();
+    },
+  };
+}
+
+// ---- PGlite ----------------------------------------------------------------
+
+function pgliteVersion(): string {
+  try {
+    const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+    return (JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const dumps = new Map<string, Promise<Blob>>();
+
+async function buildDump(migrationsDir: string | undefined): Promise<Blob> {
+  const pglite = await createPglite();
+  const db = pgliteDatabase(pglite);
+  try {
+    await migrate(db, migrationsDir);
+    return await pglite.dumpDataDir('none');
+  } finally {
+    await db.close();
+  }
+}
+
+/** The migrated dump, from this process, else the temp-dir cache, else built (and cached atomically). */
+function migratedDump(digest: string, migrationsDir: string | undefined): Promise<Blob> {
+  let dump = dumps.get(digest);
+  if (!dump) {
+    dump = (async () => {
+      const file = join(tmpdir(), `lattice-pglite-${pgliteVersion()}-${digest}.tar`);
+      try {
+        return new Blob([await readFile(file)]);
+      } catch {
+        const built = await buildDump(migrationsDir);
+        const partial = `${file}.${process.pid}.partial`;
+        await writeFile(partial, Buffer.from(await built.arrayBuffer()));
+        await rename(partial, file);
+        return built;
+      }
+    })();
+    dump.catch(() => dumps.delete(digest));
+    dumps.set(digest, dump);
+  }
+  return dump;
+}
+
+async function createPgliteTestDatabase(digest: string, migrationsDir: string | undefined): Promise<Database> {
+  const dump = await migratedDump(digest, migrationsDir);
+  return pgliteDatabase(await createPglite({ loadDataDir: dump }));
+}
