@@ -14,6 +14,12 @@ const CONFIG = `
 server_name: bench.local
 enable_registration: true
 enable_registration_without_verification: true
+# The bench measures latency, not the limiter.
+rc_registration: { per_second: 1000, burst_count: 1000 }
+rc_login:
+  address: { per_second: 1000, burst_count: 1000 }
+  account: { per_second: 1000, burst_count: 1000 }
+  failed_attempts: { per_second: 1000, burst_count: 1000 }
 `;
 const COUNT = 50;
 

@@ -8,9 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient, MatrixError as SdkMatrixError, type MatrixClient } from 'matrix-js-sdk';
+import { MatrixError as SdkMatrixError } from 'matrix-js-sdk';
 import { parse as parseYaml } from 'yaml';
 import { runCli, startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
+import { matrixClient as client } from '../support/matrix-client.js';
 
 let workdir: string;
 let server: RunningHomeserver | undefined;
@@ -27,10 +28,6 @@ afterEach(async () => {
 afterAll(async () => {
   await rm(workdir, { recursive: true, force: true });
 });
-
-function client(baseUrl: string, extra: Partial<Parameters<typeof createClient>[0]> = {}): MatrixClient {
-  return createClient({ baseUrl, ...extra });
-}
 
 test('first run writes ./data with registration disabled and a shared secret', async () => {
   server = await startHomeserver({ cwd: workdir });

@@ -7,9 +7,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createClient } from 'matrix-js-sdk';
 import { runCli, startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
 import { createEmptyPostgresDatabase } from '../support/postgres.js';
+import { matrixClient as createClient } from '../support/matrix-client.js';
 
 let workdir: string;
 let database: { url: string; drop(): Promise<void> };
@@ -42,16 +42,16 @@ test('generate-config + PostgreSQL: two processes start together and serve the s
   ]);
   servers.push(a!, b!);
 
-  const reg = createClient({ baseUrl: a!.url });
+  const reg = createClient(a!.url);
   const uia = await reg.registerRequest({ username: 'carol', password: 'pw pw pw pw' }).catch((e: { data: { session: string } }) => e.data);
   const registered = await reg.register('carol', 'pw pw pw pw', (uia as { session: string }).session, { type: 'm.login.dummy' });
   expect(registered.user_id).toBe('@carol:pg.test');
 
   // The other process sees the account: the data lives in PostgreSQL, not in a process.
-  const other = createClient({ baseUrl: b!.url });
+  const other = createClient(b!.url);
   const login = await other.loginRequest({ type: 'm.login.password', identifier: { type: 'm.id.user', user: '@carol:pg.test' }, password: 'pw pw pw pw' });
   expect(login.user_id).toBe('@carol:pg.test');
-  const authed = createClient({ baseUrl: a!.url, accessToken: login.access_token, userId: login.user_id });
+  const authed = createClient(a!.url, { accessToken: login.access_token, userId: login.user_id });
   expect((await authed.whoami()).user_id).toBe('@carol:pg.test');
   await authed.logout();
 });

@@ -5,3 +5,5 @@ export * from './drivers/pglite.js';
 export * from './open-database.js';
 export * from './migrations.js';
 export * from './testing.js';
+export * from './stream-positions.js';
+export * from './state-groups.js';

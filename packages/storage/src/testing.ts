@@ -11,10 +11,11 @@
  * Connection: LATTICE_TEST_PG_URL (a postgres:// URL to a maintenance database
  * with CREATEDB rights), default postgres://postgres@127.0.0.1:5432/postgres.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Database } from './database.js';
@@ -59,6 +60,7 @@ async function connectMaintenance(): Promise<pg.Client> {
       `PostgreSQL is not reachable at ${url} (${(err as Error).message}). The storage tests need a running ` +
         'PostgreSQL 13 or newer with trust or password auth: install and start it (Debian: `apt-get install -y ' +
         'postgresql && service postgresql start`), or set LATTICE_TEST_PG_URL to a postgres:// URL of one.',
+      { cause: err },
     );
   }
   return client;
@@ -80,6 +82,41 @@ async function buildTemplate(client: pg.Client, template: string, migrationsDir:
     await db.close();
   }
   await client.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
+  await dropOldTemplates(client);
+}
+
+/** Keeps the few newest templates (another checkout may still use an older one); drops the rest if unused. */
+async function dropOldTemplates(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ datname: string }>(
+    `SELECT datname FROM pg_database
+     WHERE datname LIKE 'lattice\\_tpl\\_%' AND datname NOT LIKE '%\\_build'
+     ORDER BY oid DESC OFFSET 3`,
+  );
+  for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
+}
+
+/** This host, so that only test databases of this machine's dead processes are swept. */
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 6);
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Drops test databases left behind by processes of this host that died before closing them. */
+async function sweepLeakedDatabases(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'lattice\\_test\\_' || $1 || '\\_%'",
+    [HOST_TAG],
+  );
+  for (const { datname } of rows) {
+    const pid = Number(datname.split('_')[3]);
+    if (!isAlive(pid)) await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => undefined);
+  }
 }
 
 const templates = new Map<string, Promise<string>>();
@@ -93,6 +130,7 @@ function ensureTemplate(digest: string, migrationsDir: string | undefined): Prom
       try {
         await client.query(`SELECT pg_advisory_lock(${TEMPLATE_LOCK_KEY})`);
         if (!(await databaseExists(client, template))) await buildTemplate(client, template, migrationsDir);
+        await sweepLeakedDatabases(client);
         return template;
       } finally {
         await client.end(); // ends the session, releasing the advisory lock
@@ -108,7 +146,7 @@ let created = 0;
 
 async function createPostgresTestDatabase(digest: string, migrationsDir: string | undefined): Promise<Database> {
   const template = await ensureTemplate(digest, migrationsDir);
-  const name = `lattice_test_${process.pid}_${Date.now().toString(36)}_${created++}`;
+  const name = `lattice_test_${HOST_TAG}_${process.pid}_${Date.now().toString(36)}_${created++}`;
   const client = await connectMaintenance();
   try {
     await client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);

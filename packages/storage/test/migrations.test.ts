@@ -5,7 +5,8 @@ import pg from 'pg';
 import {
   createTestDatabase,
   migrate,
-  openPglite,
+  createPglite,
+  pgliteDatabase,
   openPostgres,
   readMigrations,
   testPostgresUrl,
@@ -32,8 +33,16 @@ async function emptyPostgres(): Promise<EmptyDatabase> {
   };
 }
 
+let emptyPgliteDump: Promise<Blob> | undefined;
+
+/** initdb is slow on PGlite: do it once per file and load each empty database from its dump. */
 async function emptyPglite(): Promise<EmptyDatabase> {
-  const db = await openPglite();
+  emptyPgliteDump ??= createPglite().then(async (fresh) => {
+    const dump = await fresh.dumpDataDir('none');
+    await fresh.close();
+    return dump;
+  });
+  const db = pgliteDatabase(await createPglite({ loadDataDir: await emptyPgliteDump }));
   // One PGlite instance is one database: "another connection" is the same handle.
   return { open: async () => db, drop: () => db.close() };
 }

@@ -4,7 +4,7 @@
  * /login, /register, /refresh and shared-secret registration.
  */
 import { Errors, type HomeserverConfig } from '@lattice/core';
-import type { Database, Queryable } from '@lattice/storage';
+import type { Queryable } from '@lattice/storage';
 import { generateDeviceId, generateToken, hashToken } from '../crypto/tokens.js';
 import { optionalBoolean, optionalString } from '../http/validate.js';
 import { deleteDeviceTokens, insertAccessToken } from '../stores/access-tokens.js';
@@ -61,22 +61,20 @@ export interface SessionRequest {
 
 /**
  * Logs a device in. Per "Relationship between access tokens and devices", reusing
- * a device id invalidates the tokens previously assigned to that device.
+ * a device id invalidates the tokens previously assigned to that device. Run it
+ * in a transaction: the device and its tokens appear together or not at all.
  */
-export async function startSession(db: Database | Queryable, config: Lifetimes, req: SessionRequest): Promise<IssuedSession> {
-  const run = async (tx: Queryable): Promise<IssuedSession> => {
-    const now = Date.now();
-    let deviceId = req.deviceId;
-    if (deviceId === undefined) {
-      do deviceId = generateDeviceId();
-      while (!(await ensureDevice(tx, req.userId, deviceId, req.initialDisplayName ?? null, now)));
-    } else if (!(await ensureDevice(tx, req.userId, deviceId, req.initialDisplayName ?? null, now))) {
-      await deleteDeviceTokens(tx, req.userId, deviceId);
-    }
-    const { refreshTokenId: _, ...tokens } = await issueTokens(tx, config, req.userId, deviceId, req.refreshable, now);
-    return { device_id: deviceId, ...tokens };
-  };
-  return 'transaction' in db ? db.transaction(run) : run(db);
+export async function startSession(tx: Queryable, config: Lifetimes, req: SessionRequest): Promise<IssuedSession> {
+  const now = Date.now();
+  let deviceId = req.deviceId;
+  if (deviceId === undefined) {
+    do deviceId = generateDeviceId();
+    while (!(await ensureDevice(tx, req.userId, deviceId, req.initialDisplayName ?? null, now)));
+  } else if (!(await ensureDevice(tx, req.userId, deviceId, req.initialDisplayName ?? null, now))) {
+    await deleteDeviceTokens(tx, req.userId, deviceId);
+  }
+  const { refreshTokenId: _, ...tokens } = await issueTokens(tx, config, req.userId, deviceId, req.refreshable, now);
+  return { device_id: deviceId, ...tokens };
 }
 
 const MAX_DEVICE_ID_LENGTH = 255;

@@ -67,7 +67,7 @@ export function loginRouter(ctx: ClientApiContext): Router {
     }
     if (user.deactivated) throw Errors.userDeactivated();
 
-    const issued = await startSession(ctx.db, ctx.config, { userId: user.userId, ...session });
+    const issued = await ctx.db.transaction((tx) => startSession(tx, ctx.config, { userId: user.userId, ...session }));
     res.json({ user_id: user.userId, home_server: ctx.config.server_name, well_known: wellKnown, ...issued });
   }
 

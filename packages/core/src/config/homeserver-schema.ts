@@ -36,6 +36,8 @@ export const DEFAULT_IP_RANGE_BLACKLIST: readonly string[] = [
 export const ALWAYS_BLACKLISTED: readonly string[] = ['0.0.0.0/32', '::/128'];
 
 const PORT = { min: 1, max: 65535 } as const;
+/** A listener may ask for port 0: the OS picks a free port (tests, ephemeral instances). */
+const LISTEN_PORT = { min: 0, max: 65535 } as const;
 
 const rate = (per_second: number, burst_count: number) =>
   obj({ per_second: num({ min: 0, default: per_second }), burst_count: num({ min: 0, default: burst_count }) });
@@ -43,7 +45,7 @@ const rate = (per_second: number, burst_count: number) =>
 const RESOURCE_NAMES = ['client', 'federation', 'keys', 'media', 'metrics', 'health', 'replication'] as const;
 
 const listener = obj({
-  port: int({ ...PORT, required: true }),
+  port: int({ ...LISTEN_PORT, required: true }),
   // Synapse's default: all interfaces, IPv6 and IPv4.
   bind_addresses: list(str({ format: 'ip' }), { default: ['::', '0.0.0.0'] }),
   type: str({ oneOf: ['http', 'metrics'], default: 'http' }),

@@ -100,11 +100,11 @@ test('variables naming no key are ignored with a warning; other variables are no
 
 test('a bad value set by a variable names the variable', () => {
   try {
-    parse('server_name: a.org\n', { LATTICE_REDIS__PORT: 'abc', LATTICE_LISTENERS: '[{port: 0}]', LATTICE_LOG_LEVEL: 'loud' });
+    parse('server_name: a.org\n', { LATTICE_REDIS__PORT: 'abc', LATTICE_LISTENERS: '[{port: 70000}]', LATTICE_LOG_LEVEL: 'loud' });
     throw new Error('expected a ConfigError');
   } catch (err) {
     expect((err as ConfigError).errors).toEqual([
-      'listeners[0].port: must be an integer between 1 and 65535 (set by LATTICE_LISTENERS)',
+      'listeners[0].port: must be an integer between 0 and 65535 (set by LATTICE_LISTENERS)',
       'redis.port: must be an integer between 1 and 65535 (set by LATTICE_REDIS__PORT)',
       'log_level: must be one of: fatal, error, warn, info, debug, trace (set by LATTICE_LOG_LEVEL)',
     ]);

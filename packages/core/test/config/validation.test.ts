@@ -16,7 +16,7 @@ test('every problem is reported at once, each with its path', () => {
   const errors = errorsOf(`server_name: "not a server name!"
 public_baseurl: "ftp://example.org"
 listeners:
-  - port: 0
+  - port: 70000
   - port: 8008
     bind_addresses: [localhost]
     type: manhole
@@ -45,7 +45,7 @@ rc_federation: {concurrent: 0}
   expect(errors).toEqual([
     'server_name: must be a server name: hostname or IP literal, optionally with :port',
     'public_baseurl: must be an http:// or https:// URL without query or fragment',
-    'listeners[0].port: must be an integer between 1 and 65535',
+    'listeners[0].port: must be an integer between 0 and 65535',
     'listeners[1].bind_addresses[0]: must be an IPv4 or IPv6 address',
     'listeners[1].type: must be one of: http, metrics',
     'listeners[1].tls: must be true or false',
@@ -79,7 +79,7 @@ rc_federation: {concurrent: 0}
 
 test('the error message lists every problem', () => {
   expect(() => parse('listeners: [{port: -1}]\n')).toThrow(
-    'Invalid configuration (2 problems):\n  - server_name: is required\n  - listeners[0].port: must be an integer between 1 and 65535',
+    'Invalid configuration (2 problems):\n  - server_name: is required\n  - listeners[0].port: must be an integer between 0 and 65535',
   );
 });
 

@@ -31,3 +31,16 @@ test('the auth difference holds the events in some but not all full auth chains'
   // PA and MB are only on the first side, TA only on the second; the rest is shared.
   expect(names(diff)).toEqual(['MB', 'PA', 'TA']);
 });
+
+test('the auth difference leaves out superseded events that the unconflicted state still reaches', () => {
+  const dag = initialRoom(v10);
+  dag.add('PA', { type: 'm.room.power_levels', sender: ALICE, state_key: '', content: { users: { [ALICE]: 100 } } });
+  dag.add('TA', { type: 'm.room.topic', sender: ALICE, state_key: '', content: { topic: 'x' } });
+  const s1 = dag.state('TA');
+  const s2 = dag.state('PA');
+  const unconflicted = new Map([...s2]); // everything but the topic
+  const topicKey = [...s1.keys()].filter((k) => !s2.has(k));
+  // TA's chain holds IPOWER, superseded by PA; only the unconflicted PA (on both sides)
+  // cites it, so it is in both full chains.
+  expect(names(runToCompletion(authDifference([s1, s2], unconflicted, topicKey, dag.getEvent)))).toEqual(['TA']);
+});
