@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -214,6 +214,7 @@ function migratedDump(digest: string, migrationsDir: string | undefined): Promis
         const partial = `${file}.${process.pid}.partial`;
         await writeFile(partial, Buffer.from(await built.arrayBuffer()));
         await rename(partial, file);
+        await pruneDumpCache().catch(() => undefined); // best effort: another process may prune too
         return built;
       }
     })();
@@ -221,6 +222,15 @@ function migratedDump(digest: string, migrationsDir: string | undefined): Promis
     dumps.set(digest, dump);
   }
   return dump;
+}
+
+/** Keeps the few newest cached dumps (40 MB each), as for PostgreSQL templates. */
+async function pruneDumpCache(): Promise<void> {
+  const dir = tmpdir();
+  const files = (await readdir(dir)).filter((f) => f.startsWith('lattice-pglite-') && f.endsWith('.tar'));
+  const dated = await Promise.all(files.map(async (f) => ({ f, mtime: (await stat(join(dir, f))).mtimeMs })));
+  dated.sort((a, b) => b.mtime - a.mtime);
+  await Promise.all(dated.slice(3).map(({ f }) => unlink(join(dir, f)).catch(() => undefined)));
 }
 
 async function createPgliteTestDatabase(digest: string, migrationsDir: string | undefined): Promise<Database> {

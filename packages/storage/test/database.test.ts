@@ -98,6 +98,16 @@ describe.each(['postgres', 'pglite'] as const)('Database on %s', (kind) => {
     expect((await db.query('SELECT name FROM t_items')).rowCount).toBe(0);
   });
 
+  test('an error swallowed inside a transaction still fails the commit, writing nothing', async () => {
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO t_items VALUES ('lost')");
+        await tx.query('SELECT no_such_column FROM t_items').catch(() => undefined);
+      }),
+    ).rejects.toThrow(/rolled back|aborted/i);
+    expect((await db.query('SELECT name FROM t_items')).rowCount).toBe(0);
+  });
+
   test('the outer db used inside a transaction runs in it (no deadlock, sees its writes, rolls back with it)', async () => {
     await expect(
       db.transaction(async (tx) => {

@@ -66,7 +66,10 @@ class PostgresDriver implements Driver {
     try {
       await client.query('BEGIN');
       const result = await fn(runnerOn(client));
-      await client.query('COMMIT');
+      // COMMIT of a transaction aborted by an error that fn caught answers ROLLBACK
+      // without an error: surface it, as PGlite does, instead of reporting success.
+      const commit = await client.query('COMMIT');
+      if (commit.command === 'ROLLBACK') throw new Error('transaction was aborted by an earlier error and rolled back');
       return result;
     } catch (err) {
       try {

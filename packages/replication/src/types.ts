@@ -1,0 +1,65 @@
+/**
+ * The replication contract (ARCHITECTURE.md §4). Every change is a row in a
+ * stream with a position; writers publish updates, every worker tracks the
+ * positions it has seen, applies cache invalidations, then wakes its waiters.
+ * The single process uses the in-process transport; the worker split plugs in
+ * a Redis transport behind the same interface.
+ */
+
+/** Streams with durable rows (a sequence in PostgreSQL) plus `typing`, which lives in the writer's memory. */
+export type StreamName =
+  | 'events'
+  | 'account_data'
+  | 'to_device'
+  | 'device_lists'
+  | 'presence'
+  | 'receipts'
+  | 'push_rules'
+  | 'typing'
+  | 'caches';
+
+/** Rows of the events stream: enough to route a wake-up and invalidate caches without loading the event. */
+export interface EventStreamRow {
+  event_id: string;
+  room_id: string;
+  type: string;
+  state_key: string | null;
+  sender: string;
+  /** m.room.member content.membership, for member events. */
+  membership: string | null;
+  /** The event was rejected or soft-failed: advance positions, but nobody should see it. */
+  hidden?: boolean;
+}
+
+/** Rows of the other room-scoped streams (receipts, typing, room account data). */
+export interface RoomScopedRow {
+  room_id: string;
+  user_id?: string;
+}
+
+/** Rows of user-scoped streams (account_data, to_device, push_rules, device_lists). */
+export interface UserScopedRow {
+  user_id: string;
+  room_id?: string;
+  device_id?: string;
+}
+
+/** Cache invalidation rows: `cache` names a cache, `keys` the entries to drop (undefined = all). */
+export interface CacheRow {
+  cache: string;
+  keys?: string[];
+}
+
+export interface StreamUpdate<Row = unknown> {
+  stream: StreamName;
+  /** The writer that produced the rows. */
+  instance: string;
+  /** The writer's persisted-up-to position after these rows: everything it wrote at or below is committed. */
+  position: number;
+  rows: Row[];
+}
+
+export interface ReplicationTransport {
+  publish(update: StreamUpdate): void;
+  subscribe(handler: (update: StreamUpdate) => void): () => void;
+}

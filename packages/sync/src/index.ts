@@ -1,0 +1,1 @@
+// Public API of @lattice/sync: appended by the modules that define it.
