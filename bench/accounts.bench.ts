@@ -4,8 +4,8 @@
  * per request, by design), so the difference between drivers is the DB share.
  */
 import type { AddressInfo } from 'node:net';
-import { createClientApiApp, type ClientApiContext } from '@lattice/client-api';
-import { parseConfig } from '@lattice/core';
+import { createClientApiApp, createRoomServices, type ClientApiContext } from '@lattice/client-api';
+import { generateSigningKey, parseConfig } from '@lattice/core';
 import { createTestDatabase } from '@lattice/storage';
 import { pino } from 'pino';
 import { measureLatency } from './lib/measure.js';
@@ -32,7 +32,10 @@ async function post(url: string, body: unknown): Promise<Record<string, unknown>
 
 async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
   const db = await createTestDatabase(kind);
-  const ctx: ClientApiContext = { config: parseConfig(CONFIG, { env: {} }), db, logger: pino({ level: 'silent' }) };
+  const config = parseConfig(CONFIG, { env: {} });
+  const logger = pino({ level: 'silent' });
+  const rooms = await createRoomServices({ db, config, signingKey: generateSigningKey(), instanceName: 'master', logger });
+  const ctx: ClientApiContext = { config, db, logger, rooms };
   const server = createClientApiApp(ctx).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/_matrix/client/v3`;
@@ -47,6 +50,7 @@ async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
 
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+  await rooms.close();
   await db.close();
 }
 

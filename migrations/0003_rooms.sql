@@ -32,3 +32,6 @@ CREATE INDEX event_relations_target ON event_relations (relates_to_id, rel_type)
 -- For a state event: the state event it replaced in the room's state when it
 -- was persisted (unsigned.replaces_state / prev_content); NULL otherwise.
 ALTER TABLE events ADD COLUMN replaces_state TEXT;
+
+-- Incremental sync: a user's membership changes after a stream position.
+CREATE INDEX room_memberships_user_stream ON room_memberships (user_id, stream_ordering);

@@ -2,7 +2,8 @@ import express from 'express';
 import type { RequestListener } from 'node:http';
 import type { HomeserverConfig, ListenerConfig, Logger, Metrics, SigningKey } from '@lattice/core';
 import type { Database } from '@lattice/storage';
-import { createClientApiApp } from '@lattice/client-api';
+import { createClientApiApp, type RoomServices } from '@lattice/client-api';
+import { syncRouter } from '@lattice/sync';
 import { operationsRouter } from './bootstrap/operations.js';
 import { httpMetrics } from './bootstrap/http-metrics.js';
 
@@ -12,6 +13,7 @@ export interface HomeserverContext {
   logger: Logger;
   signingKey: SigningKey;
   metrics: Metrics;
+  rooms: RoomServices;
 }
 
 /**
@@ -28,7 +30,8 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
     }
     app.use(httpMetrics(ctx.metrics));
     app.use(operationsRouter(ctx.db, undefined));
-    app.use(createClientApiApp({ config: ctx.config, db: ctx.db, logger: ctx.logger }, { trustProxy: listener.x_forwarded }));
+    const clientCtx = { config: ctx.config, db: ctx.db, logger: ctx.logger, rooms: ctx.rooms };
+    app.use(createClientApiApp(clientCtx, { trustProxy: listener.x_forwarded, routers: [syncRouter(clientCtx)] }));
     return app;
   };
 }

@@ -5,6 +5,8 @@
  */
 import { createLogger, createMetrics, loadConfig } from '@lattice/core';
 import { migrate, openDatabase } from '@lattice/storage';
+import { createRoomServices } from '@lattice/client-api';
+import { registerReplicationMetrics } from '@lattice/replication';
 import { parseArgs } from './bootstrap/args.js';
 import { resolveConfigPath } from './bootstrap/config-path.js';
 import { ensureDefaultConfig } from './bootstrap/first-run.js';
@@ -27,12 +29,16 @@ async function main(): Promise<void> {
 
   const db = await openDatabase(config.database, config.config_dir);
   await migrate(db);
+  // One process is the writer of every stream; the worker split names its instances in config.
+  const rooms = await createRoomServices({ db, config, signingKey, instanceName: 'master', logger });
+  registerReplicationMetrics(rooms.hub, metrics);
 
-  const listeners = await startListeners(config, handlerForListener({ config, db, logger, signingKey, metrics }), logger);
+  const listeners = await startListeners(config, handlerForListener({ config, db, logger, signingKey, metrics, rooms }), logger);
   logger.info({ server_name: config.server_name, database: db.kind }, 'Lattice homeserver started');
 
   onShutdownSignal(async () => {
     await closeListeners(listeners);
+    await rooms.close();
     await db.close();
   }, logger);
 }

@@ -21,3 +21,8 @@ export * from './stores/devices.js';
 export { registerAccount, type RegisteredAccount } from './routes/register.js';
 export { registrationMac } from './routes/shared-secret-register.js';
 export * from './http/rate-limiter.js';
+export { createAlias, resolveRoomAlias, roomIdOfAlias } from './routes/directory/aliases.js';
+export { validateCanonicalAliasContent } from './routes/directory/canonical-alias.js';
+export { setRoomVisibility, getRoomVisibility, type RoomVisibility } from './routes/directory/room-visibility.js';
+export { directoryRouter } from './routes/directory/directory-router.js';
+export * from './room-services.js';

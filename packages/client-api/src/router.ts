@@ -9,15 +9,18 @@ import { rawBody } from './http/body.js';
 import { accountRouter } from './routes/account.js';
 import { capabilitiesRouter } from './routes/capabilities.js';
 import { devicesRouter } from './routes/devices.js';
+import { directoryRouter } from './routes/directory/directory-router.js';
 import { loginRouter } from './routes/login.js';
 import { logoutRouter } from './routes/logout.js';
 import { profileRouter } from './routes/profile.js';
 import { refreshRouter } from './routes/refresh.js';
 import { registerRouter } from './routes/register.js';
+import { roomsRouter } from './routes/rooms/rooms-router.js';
 import { sharedSecretRegisterRouter } from './routes/shared-secret-register.js';
 import { versionsRouter } from './routes/versions.js';
 import { wellKnownRouter } from './routes/well-known.js';
 import { whoamiRouter } from './routes/whoami.js';
+import { timelineRouter, timelineV1Router } from './routes/timeline/timeline-router.js';
 
 export const CLIENT_API_PREFIXES = ['/_matrix/client/r0', '/_matrix/client/v3'];
 
@@ -36,11 +39,15 @@ export function createClientApiRouter(ctx: ClientApiContext): Router {
     devicesRouter(ctx),
     profileRouter(ctx),
     capabilitiesRouter(ctx),
+    directoryRouter(ctx),
+    roomsRouter(ctx),
+    timelineRouter(ctx),
   );
 
   const router = Router();
   router.use(wellKnownRouter(ctx), versionsRouter());
   router.use(CLIENT_API_PREFIXES, versioned);
+  router.use('/_matrix/client/v1', readBody, timelineV1Router(ctx));
   router.use('/_synapse/admin', readBody);
   router.use(sharedSecretRegisterRouter(ctx));
   return router;

@@ -57,7 +57,48 @@ export interface StreamUpdate<Row = unknown> {
   /** The writer's persisted-up-to position after these rows: everything it wrote at or below is committed. */
   position: number;
   rows: Row[];
+  /**
+   * The highest stream position among `rows` (absent: `position`). It exceeds
+   * `position` when the rows committed before an earlier position of the same
+   * writer: readers hold such rows back from waiters until `position` covers them.
+   */
+  rowsPosition?: number;
 }
+
+/**
+ * The row type of each stream, and how the notifier routes it (who a row wakes):
+ * - events: the room; a member event also wakes its state_key user (invites, joins).
+ * - receipts, typing: the room.
+ * - account_data, to_device, push_rules: the user (room account data stays private).
+ * - device_lists, presence: the user, and the room when `room_id` is set (writers
+ *   fan out one row per shared room to reach the user's co-members).
+ * - caches: nobody (invalidation only).
+ */
+export interface StreamRows {
+  events: EventStreamRow;
+  account_data: UserScopedRow;
+  to_device: UserScopedRow;
+  device_lists: UserScopedRow;
+  presence: UserScopedRow;
+  receipts: RoomScopedRow;
+  push_rules: UserScopedRow;
+  typing: RoomScopedRow;
+  caches: CacheRow;
+}
+
+/** Streams whose positions come from a PostgreSQL sequence (every stream but typing). */
+export type DurableStreamName = Exclude<StreamName, 'typing'>;
+
+export const DURABLE_STREAMS: readonly DurableStreamName[] = [
+  'events',
+  'account_data',
+  'to_device',
+  'device_lists',
+  'presence',
+  'receipts',
+  'push_rules',
+  'caches',
+];
 
 export interface ReplicationTransport {
   publish(update: StreamUpdate): void;

@@ -11,7 +11,7 @@
  */
 import type { HomeserverConfig, Logger, RoomEvent, RoomVersion, SigningKey } from '@lattice/core';
 import type { Database } from '@lattice/storage';
-import type { ReplicationHub } from './replication-port.js';
+import type { EventsReplication } from './replication-port.js';
 
 export interface RoomsContext {
   db: Database;
@@ -19,7 +19,8 @@ export interface RoomsContext {
   signingKey: SigningKey;
   /** This writer's name in the events stream (events.instance_name). */
   instanceName: string;
-  hub: ReplicationHub;
+  /** The process's @lattice/replication ReplicationHub (it satisfies this interface). */
+  hub: EventsReplication;
   logger: Logger;
   /** Milliseconds since the epoch; defaults to Date.now (tests pin it). */
   clock?: () => number;
@@ -150,12 +151,18 @@ export interface EventPersisterApi {
    * Builds, signs, authorises and persists one event. Throws MatrixError: 404 M_NOT_FOUND (unknown room),
    * 400 M_BAD_JSON (value not canonical JSON for the version) / M_INVALID_PARAM (field too long),
    * 413 M_TOO_LARGE (PDU over 65536 bytes), 403 M_FORBIDDEN (auth rules, with the reason). Nothing is
-   * written when it throws. With `txn`, a retry returns the first event with deduplicated: true.
+   * written when it throws. With `txn`, a retry returns the first event with deduplicated: true (even if
+   * the room has since changed so that the retry alone would be refused).
+   * Sends to one room are serialised in call order; the result's streamOrdering is the write's position
+   * (wait for it / record it for read-your-writes before answering the client).
    */
   createEvent(draft: EventDraft, opts?: { txn?: TxnKey }): Promise<SendResult>;
 }
 
-/** The methods of the RoomStore class (store.ts). Rejected and soft-failed events never appear in timelines. */
+/**
+ * The methods of the RoomStore class (store.ts). Rejected, soft-failed and outlier events never appear in
+ * timelines. Returned StoredEvents are shared with the cache: treat them as immutable.
+ */
 export interface RoomStoreApi {
   roomVersion(roomId: string): Promise<RoomVersion | undefined>;
   getEvent(eventId: string): Promise<StoredEvent | undefined>;

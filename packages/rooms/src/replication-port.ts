@@ -12,9 +12,11 @@ export interface EventsStreamWriter {
   allocate(tx: Queryable, count: number): Promise<number[]>;
   /** After commit: announces the rows; `positions[i]` is rows[i]'s position. */
   publish(positions: readonly number[], rows: readonly EventStreamRow[]): void;
+  /** After ROLLBACK: the positions are gaps (or the stream stalls behind them). */
+  aborted(positions: readonly number[]): void;
 }
 
-export interface ReplicationHub {
+export interface EventsReplication {
   writer(stream: 'events'): EventsStreamWriter;
   /** Runs before the reader's position advances past the update; returns an unsubscribe function. */
   onUpdate(stream: 'events', handler: (update: StreamUpdate<EventStreamRow>) => void): () => void;

@@ -10,6 +10,7 @@ import { requesterOf, requireAuth } from '../http/auth.js';
 import { objectBody } from '../http/body.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { getProfile, setProfileField, type Profile, type ProfileField } from '../stores/profiles.js';
+import { propagateProfile } from './rooms/profile-propagation.js';
 
 export const EDITABLE_PROFILE_FIELDS: readonly ProfileField[] = ['displayname', 'avatar_url'];
 
@@ -87,12 +88,14 @@ export function profileRouter(ctx: ClientApiContext): Router {
     const field = editableField(req);
     const value = fieldValue(field, objectBody(req));
     if (!(await setProfileField(ctx.db, req.params.userId, field, value))) throw Errors.notFound('Profile not found');
+    await propagateProfile(ctx, req.params.userId, await profileOf(req.params.userId));
     res.json({});
   }
 
   async function deleteField(req: Request<ProfileParams>, res: Response): Promise<void> {
     const field = editableField(req);
     if (!(await setProfileField(ctx.db, req.params.userId, field, null))) throw Errors.notFound('Profile not found');
+    await propagateProfile(ctx, req.params.userId, await profileOf(req.params.userId));
     res.json({});
   }
 

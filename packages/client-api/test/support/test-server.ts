@@ -1,6 +1,6 @@
 /**
- * A real client-api app on an ephemeral port over a fresh test database, and a
- * small fetch wrapper. Setup shortcuts (creating users) go through the same
+ * A real client-api app on an ephemeral port over a fresh test database, with
+ * the full room services (test/support/room-services.ts), and a small fetch wrapper. Setup shortcuts (creating users) go through the same
  * account code the endpoints use.
  */
 import type { AddressInfo } from 'node:net';
@@ -9,6 +9,7 @@ import { parseConfig, type HomeserverConfig } from '@lattice/core';
 import { createTestDatabase, type Database } from '@lattice/storage';
 import { pino } from 'pino';
 import { createClientApiApp, registerAccount, type ClientApiAppOptions, type ClientApiContext } from '@lattice/client-api';
+import { createTestRoomServices } from './room-services.js';
 
 export type DbKind = 'postgres' | 'pglite';
 export const DB_KINDS: DbKind[] = ['pglite', 'postgres'];
@@ -76,7 +77,9 @@ export interface TestServerOptions {
 export async function startTestServer(kind: DbKind, options: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase(kind);
   const config = { ...parseConfig(BASE_CONFIG + (options.yaml ?? ''), { env: {}, configDir: '/tmp' }), ...options.config };
-  const ctx: ClientApiContext = { config, db, logger: pino({ level: 'silent' }) };
+  const logger = pino({ level: 'silent' });
+  const rooms = await createTestRoomServices(db, config, logger);
+  const ctx: ClientApiContext = { config, db, logger, rooms };
   const app = createClientApiApp(ctx, options.app);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -110,6 +113,7 @@ export async function startTestServer(kind: DbKind, options: TestServerOptions =
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await rooms.close();
       await db.close();
     },
   };

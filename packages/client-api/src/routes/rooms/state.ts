@@ -1,0 +1,60 @@
+/**
+ * Room state (room_state.yaml, rooms.yaml): GET the whole state or one event
+ * (its content, or with ?format=event the whole ClientEvent), PUT a state event.
+ */
+import { Errors, stateKeyOf } from '@lattice/core';
+import { Router, type Request, type Response } from 'express';
+import type { ClientApiContext } from '../../context.js';
+import { requesterOf, requireAuth } from '../../http/auth.js';
+import { objectBody } from '../../http/body.js';
+import { methodNotAllowed } from '../../http/unrecognized.js';
+import { clientEventsFor } from './client-events.js';
+import { afterWrite, beforeRead } from './read-your-writes.js';
+import { readableState } from './room-access.js';
+import { knownRoom } from './room-lookup.js';
+import { checkStateEventContent } from './state-content-checks.js';
+
+type StateParams = { roomId: string; eventType: string; stateKey?: string };
+
+export function stateRouter(ctx: ClientApiContext): Router {
+  const router = Router();
+  const auth = requireAuth(ctx);
+  const { store } = ctx.rooms;
+
+  async function getAll(req: Request<{ roomId: string }>, res: Response): Promise<void> {
+    const requester = requesterOf(req);
+    const room = await knownRoom(ctx, req.params.roomId);
+    await beforeRead(ctx.rooms, requester.userId);
+    const state = await readableState(ctx, room, requester.userId);
+    const events = await store.getEvents([...state.values()]);
+    res.json(clientEventsFor(room, requester, events.values()));
+  }
+
+  async function getOne(req: Request<StateParams>, res: Response): Promise<void> {
+    const requester = requesterOf(req);
+    const { eventType, stateKey = '' } = req.params;
+    const room = await knownRoom(ctx, req.params.roomId);
+    await beforeRead(ctx.rooms, requester.userId);
+    const state = await readableState(ctx, room, requester.userId);
+    const eventId = state.get(stateKeyOf(eventType, stateKey));
+    const stored = eventId === undefined ? undefined : await store.getEvent(eventId);
+    if (!stored) throw Errors.notFound(`No ${eventType} state with key '${stateKey}' in this room`);
+    if (req.query.format === 'event') res.json(clientEventsFor(room, requester, [stored])[0]);
+    else res.json(stored.event.content);
+  }
+
+  async function put(req: Request<StateParams>, res: Response): Promise<void> {
+    const { userId } = requesterOf(req);
+    const { eventType, stateKey = '' } = req.params;
+    const content = objectBody(req);
+    const room = await knownRoom(ctx, req.params.roomId);
+    await checkStateEventContent(ctx, room, eventType, content);
+    const result = await ctx.rooms.persister.createEvent({ room_id: room.roomId, type: eventType, state_key: stateKey, sender: userId, content });
+    await afterWrite(ctx.rooms, userId, result.streamOrdering);
+    res.json({ event_id: result.event.event_id });
+  }
+
+  router.route('/rooms/:roomId/state').get(auth, getAll).all(methodNotAllowed);
+  router.route('/rooms/:roomId/state/:eventType{/:stateKey}').get(auth, getOne).put(auth, put).all(methodNotAllowed);
+  return router;
+}

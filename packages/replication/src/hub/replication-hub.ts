@@ -1,0 +1,193 @@
+import { childLogger, type Logger } from '@lattice/core';
+import type { Database } from '@lattice/storage';
+import { Notifier } from '../notifier/notifier.js';
+import { StreamPositions } from '../reader/stream-positions.js';
+import { SYNC_TOKEN_STREAMS, SyncToken, type SyncTokenStream } from '../tokens/sync-token.js';
+import type { StreamPosition } from '../tokens/stream-position.js';
+import {
+  DURABLE_STREAMS,
+  type DurableStreamName,
+  type ReplicationTransport,
+  type RoomScopedRow,
+  type StreamName,
+  type StreamRows,
+  type StreamUpdate,
+} from '../types.js';
+import { MemoryStreamWriter } from '../writers/memory-stream-writer.js';
+import { StreamWriter, claimWriterPosition } from '../writers/stream-writer.js';
+import { HeldRows } from './held-rows.js';
+
+export interface ReplicationHubOptions {
+  db: Database;
+  transport: ReplicationTransport;
+  /** This process's writer name (its stream_positions rows); unique among running processes. */
+  instanceName: string;
+  logger: Logger;
+  /** Durable streams this instance writes. Default: all of them (the single process). */
+  writes?: readonly DurableStreamName[];
+  /** This instance owns the in-memory typing stream. Default: true. */
+  writesTyping?: boolean;
+  /**
+   * The writer instances of each stream (Synapse's stream_writers). Default:
+   * this instance alone for the streams it writes; for the others, every
+   * writer stored in stream_positions. The safe position is the minimum over them.
+   */
+  streamWriters?: Partial<Record<DurableStreamName, readonly string[]>>;
+  /** Coalescing delay of stream_positions writes (StreamWriter). */
+  flushDelayMs?: number;
+}
+
+export type UpdateHandler<S extends StreamName> = (update: StreamUpdate<StreamRows[S]>) => void;
+
+/**
+ * The one replication object a role creates (ARCHITECTURE.md §4). For every
+ * update from the transport, in this order:
+ *  1. the stream's invalidators run (caches drop entries BEFORE positions move),
+ *  2. StreamPositions advances (waitFor() callers resume),
+ *  3. the Notifier wakes long-polls for rows the new position covers.
+ * Steps 2 and 3 run in one synchronous step, so a reader never observes a
+ * position whose rows the notifier has not seen.
+ */
+export class ReplicationHub {
+  readonly instanceName: string;
+  private readonly handlers = new Map<StreamName, Set<(update: StreamUpdate) => void>>();
+  private readonly streamWriters = new Map<DurableStreamName, StreamWriter>();
+  private typing: MemoryStreamWriter<RoomScopedRow> | undefined;
+  private readonly held = new HeldRows();
+  private readonly logger: Logger;
+  private unsubscribe: (() => void) | undefined;
+
+  private constructor(
+    readonly transport: ReplicationTransport,
+    readonly positions: StreamPositions,
+    readonly notifier: Notifier,
+    instanceName: string,
+    logger: Logger,
+  ) {
+    this.instanceName = instanceName;
+    this.logger = logger;
+  }
+
+  /** Loads stored positions, subscribes, and (for the streams it writes) claims its writer positions. */
+  static async create(options: ReplicationHubOptions): Promise<ReplicationHub> {
+    const { db, transport, instanceName } = options;
+    const logger = childLogger(options.logger, 'replication');
+    const writes = options.writes ?? DURABLE_STREAMS;
+    const positions = await StreamPositions.load(
+      db,
+      DURABLE_STREAMS,
+      (stream) =>
+        options.streamWriters?.[stream as DurableStreamName] ??
+        (writes.includes(stream as DurableStreamName) ? [instanceName] : undefined),
+    );
+    const hub = new ReplicationHub(transport, positions, new Notifier(), instanceName, logger);
+    hub.unsubscribe = transport.subscribe((update) => hub.receive(update));
+    for (const stream of writes) {
+      const writer = new StreamWriter({
+        db,
+        stream,
+        instance: instanceName,
+        transport,
+        logger,
+        initialPosition: await claimWriterPosition(db, stream),
+        storedPosition: positions.writerPosition(stream, instanceName),
+        flushDelayMs: options.flushDelayMs,
+      });
+      hub.streamWriters.set(stream, writer);
+    }
+    if (options.writesTyping ?? true) hub.typing = new MemoryStreamWriter('typing', instanceName, transport);
+    return hub;
+  }
+
+  /** This instance writes `stream`. */
+  writes(stream: DurableStreamName): boolean {
+    return this.streamWriters.has(stream);
+  }
+
+  /** This instance's writer of `stream`; throws when the instance does not write it. */
+  writer<S extends DurableStreamName>(stream: S): StreamWriter<StreamRows[S]> {
+    const writer = this.streamWriters.get(stream);
+    if (!writer) throw new Error(`instance ${this.instanceName} does not write the ${stream} stream`);
+    return writer as StreamWriter<StreamRows[S]>;
+  }
+
+  /** The typing stream's writer (memory only); throws when this instance does not own it. */
+  memoryWriter(stream: 'typing'): MemoryStreamWriter<RoomScopedRow> {
+    if (!this.typing) throw new Error(`instance ${this.instanceName} does not write the ${stream} stream`);
+    return this.typing;
+  }
+
+  /** Runs fn for every update of `stream`, before positions advance (cache invalidation). */
+  onUpdate<S extends StreamName>(stream: S, fn: UpdateHandler<S>): () => void {
+    let set = this.handlers.get(stream);
+    if (!set) this.handlers.set(stream, (set = new Set()));
+    const handler = fn as (update: StreamUpdate) => void;
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  /** What this worker has seen, as a sync token (`next_batch`). */
+  currentToken(): SyncToken {
+    const positions: Partial<Record<SyncTokenStream, StreamPosition>> = {};
+    for (const stream of SYNC_TOKEN_STREAMS) positions[stream] = this.positions.position(stream);
+    return new SyncToken(positions);
+  }
+
+  /**
+   * Waits (bounded) until this worker has seen everything `token` covers; true
+   * when caught up. Typing is skipped: it restarts at 0 with its writer.
+   */
+  async waitForToken(token: SyncToken, timeoutMs: number): Promise<boolean> {
+    const waits = SYNC_TOKEN_STREAMS.filter((s) => s !== 'typing').map((stream) =>
+      this.positions.waitFor(stream, token.get(stream), timeoutMs),
+    );
+    return (await Promise.all(waits)).every(Boolean);
+  }
+
+  /** Waits (bounded) until every stream has reached the given position; true when caught up. */
+  async waitForPositions(positions: Partial<Record<StreamName, number>>, timeoutMs: number): Promise<boolean> {
+    const waits = Object.entries(positions).map(([stream, position]) =>
+      this.positions.waitFor(stream as StreamName, position!, timeoutMs),
+    );
+    return (await Promise.all(waits)).every(Boolean);
+  }
+
+  /** Stops receiving, stores the writers' final positions and releases every long-poll. */
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await Promise.all([...this.streamWriters.values()].map((w) => w.close()));
+    this.notifier.abortAll();
+  }
+
+  private receive(update: StreamUpdate): void {
+    const { stream, instance, position, rows } = update;
+    for (const handler of this.handlers.get(stream) ?? []) {
+      try {
+        handler(update);
+      } catch (err) {
+        this.logger.error({ err, stream, instance }, 'replication update handler failed');
+      }
+    }
+    const rowsPosition = update.rowsPosition ?? position;
+    const advanced = this.positions.apply(update);
+    const seen = this.positions.writerPosition(stream, instance);
+    if (advanced && !this.held.isEmpty) {
+      for (const batch of this.held.release(stream, instance, seen)) {
+        this.notifier.notify(stream, instance, batch.rowsPosition, batch.rows);
+      }
+    }
+    if (rows.length > 0) {
+      if (rowsPosition <= seen) this.notifier.notify(stream, instance, rowsPosition, rows);
+      else this.held.hold(stream, instance, rowsPosition, rows);
+    }
+    if (instance !== this.instanceName) {
+      this.streamWriters.get(stream as DurableStreamName)?.observe(Math.max(position, rowsPosition));
+    }
+  }
+}
+
+/** Creates the hub of this process (see ReplicationHub.create). */
+export function createReplicationHub(options: ReplicationHubOptions): Promise<ReplicationHub> {
+  return ReplicationHub.create(options);
+}

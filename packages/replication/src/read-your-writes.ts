@@ -1,0 +1,47 @@
+import type { ReplicationHub } from './hub/replication-hub.js';
+import type { StreamName } from './types.js';
+
+export type WritePositions = Partial<Record<StreamName, number>>;
+
+/**
+ * Each user's latest write positions (ARCHITECTURE.md §4, read-your-writes
+ * across replicas): the worker that handled a write records them; any replica
+ * serving a later request of the user waits until it has seen them. Small on
+ * purpose: a Redis hash per user (HSET with a max-merge script, HGETALL) fits it.
+ */
+export interface UserWritePositions {
+  /** Merges: a stream's recorded position only moves forward. */
+  record(userId: string, positions: WritePositions): Promise<void>;
+  get(userId: string): Promise<WritePositions>;
+}
+
+/** For the single process (and tests): one map in memory. */
+export class InProcessUserWritePositions implements UserWritePositions {
+  private readonly byUser = new Map<string, WritePositions>();
+
+  async record(userId: string, positions: WritePositions): Promise<void> {
+    let latest = this.byUser.get(userId);
+    if (!latest) this.byUser.set(userId, (latest = {}));
+    for (const [stream, position] of Object.entries(positions) as [StreamName, number | undefined][]) {
+      if (position !== undefined && position > (latest[stream] ?? 0)) latest[stream] = position;
+    }
+  }
+
+  async get(userId: string): Promise<WritePositions> {
+    return { ...this.byUser.get(userId) };
+  }
+}
+
+/**
+ * Call before serving a read: waits (bounded) until this worker has seen the
+ * user's latest writes. True when caught up; false on timeout (serve anyway or
+ * fail, the caller decides: the wait never hangs).
+ */
+export async function waitForUserWrites(
+  hub: ReplicationHub,
+  writes: UserWritePositions,
+  userId: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  return hub.waitForPositions(await writes.get(userId), timeoutMs);
+}

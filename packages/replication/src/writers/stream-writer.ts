@@ -1,0 +1,261 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { Logger } from '@lattice/core';
+import { advanceWriterPosition, nextStreamPosition, nextStreamPositions } from '@lattice/storage';
+import type { Database, Queryable, ScriptRunner } from '@lattice/storage';
+import type { DurableStreamName, ReplicationTransport } from '../types.js';
+
+export interface StreamWriterOptions {
+  /** Where the persisted-up-to position is stored (stream_positions), outside any transaction. */
+  db: Database;
+  stream: DurableStreamName;
+  /** This writer instance's name (unique per process: its stream_positions row). */
+  instance: string;
+  transport: ReplicationTransport;
+  logger: Logger;
+  /**
+   * A position at or below which every row of this instance is committed, with
+   * nothing in flight: at start-up, a position freshly allocated from the
+   * stream's sequence (see claimWriterPosition).
+   */
+  initialPosition: number;
+  /** The position already stored in stream_positions for this instance (0 if none). */
+  storedPosition?: number;
+  /** How long position updates are coalesced before they are written to stream_positions. */
+  flushDelayMs?: number;
+}
+
+const DEFAULT_FLUSH_DELAY_MS = 50;
+const FLUSH_RETRY_MS = 1000;
+
+/**
+ * Start-up claim of a writer with nothing in flight: allocating one position
+ * (a harmless gap) proves every earlier position is either committed or
+ * abandoned by this instance's previous life. Positions of a crashed process's
+ * transactions are gaps; its connections died with it, so they cannot commit later.
+ */
+export function claimWriterPosition(db: Queryable, stream: DurableStreamName): Promise<number> {
+  return nextStreamPosition(db, stream);
+}
+
+/**
+ * The writer side of one stream for one instance (ARCHITECTURE.md §4).
+ *
+ * Positions are allocated inside the transaction that writes the row and
+ * tracked as in flight until the caller reports the outcome (publish/committed
+ * after COMMIT, aborted after ROLLBACK). Concurrent transactions commit out of
+ * order, so the writer's persisted-up-to position is one below its lowest
+ * position still in flight (or pending allocation), else the highest position
+ * it knows the sequence has handed out. Readers never see a position as safe
+ * while an earlier one may still commit.
+ *
+ * Every advance is published on the transport at once; stream_positions is
+ * written coalesced (flushDelayMs). A crash can only leave the stored value
+ * behind the truth, never ahead: it is always a value that was true when written.
+ *
+ * Every allocated position MUST be reported exactly once (publish, committed or
+ * aborted), or the stream stalls behind it. write() does this for you.
+ */
+export class StreamWriter<Row = unknown> {
+  readonly stream: DurableStreamName;
+  readonly instance: string;
+  private readonly inFlight = new Set<number>();
+  /** Allocations whose nextval has not answered yet, by a lower bound of what they will get (count per bound). */
+  private readonly pending = new Map<number, number>();
+  private known: number;
+  private announced: number;
+  private stored: number;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private closed = false;
+  private readonly flushDelayMs: number;
+  private readonly scheduledFlush: () => void;
+
+  constructor(private readonly options: StreamWriterOptions) {
+    this.stream = options.stream;
+    this.instance = options.instance;
+    this.known = options.initialPosition;
+    this.announced = options.initialPosition;
+    this.stored = options.storedPosition ?? 0;
+    this.flushDelayMs = options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS;
+    // Flushes run in the async context the writer was created in, never inside
+    // whichever caller's transaction happened to trigger them.
+    this.scheduledFlush = AsyncResource.bind(() => void this.flushNow());
+    // Readers (and stream_positions) learn the start-up claim at once.
+    options.transport.publish({ stream: this.stream, instance: this.instance, position: this.announced, rows: [] });
+    if (this.announced > this.stored) this.scheduleFlush(0);
+  }
+
+  /** Everything this instance wrote at or below it is committed (or rolled back). */
+  get persistedUpTo(): number {
+    let upTo = this.known;
+    for (const position of this.inFlight) if (position - 1 < upTo) upTo = position - 1;
+    for (const bound of this.pending.keys()) if (bound < upTo) upTo = bound;
+    return upTo;
+  }
+
+  /** The highest position the stream's sequence is known to have handed out (to this or another writer). */
+  get highestKnown(): number {
+    return this.known;
+  }
+
+  /** Positions allocated and not yet reported committed or aborted. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Allocates position(s) inside `tx`; they commit or vanish with it. Report each one afterwards. */
+  allocate(tx: Queryable): Promise<number>;
+  allocate(tx: Queryable, count: number): Promise<number[]>;
+  async allocate(tx: Queryable, count?: number): Promise<number | number[]> {
+    if (this.closed) throw new Error(`stream writer ${this.stream}/${this.instance} is closed`);
+    // nextval will answer above everything already known to be handed out.
+    const bound = this.known;
+    this.pending.set(bound, (this.pending.get(bound) ?? 0) + 1);
+    let positions: number[];
+    try {
+      positions =
+        count === undefined
+          ? [await nextStreamPosition(tx, this.stream)]
+          : await nextStreamPositions(tx, this.stream, count);
+    } catch (err) {
+      this.release(bound);
+      this.announce(undefined, 0); // the freed bound may let the position move
+      throw err;
+    }
+    this.release(bound);
+    for (const position of positions) {
+      this.inFlight.add(position);
+      if (position > this.known) this.known = position;
+    }
+    return count === undefined ? positions[0]! : positions;
+  }
+
+  /**
+   * After COMMIT: marks the positions committed and publishes the rows (with
+   * the writer's new persisted-up-to position). Rows may be empty.
+   */
+  publish(positions: number | readonly number[], rows: readonly Row[]): void {
+    const list = typeof positions === 'number' ? [positions] : positions;
+    let rowsPosition = 0;
+    for (const position of list) {
+      this.settle(position);
+      if (position > rowsPosition) rowsPosition = position;
+    }
+    this.announce(rows.length > 0 ? rows : undefined, rowsPosition);
+  }
+
+  /** After COMMIT, for writes without rows to announce. */
+  committed(positions: number | readonly number[]): void {
+    this.publish(positions, []);
+  }
+
+  /** After ROLLBACK: the positions are gaps; the writer may move past them. */
+  aborted(positions: number | readonly number[]): void {
+    for (const position of typeof positions === 'number' ? [positions] : positions) this.settle(position);
+    this.announce(undefined, 0);
+  }
+
+  /**
+   * Runs fn in a transaction with a freshly allocated position, then publishes
+   * the rows it returns. Resolves with the position (the write's read-your-writes
+   * position). Do not call it inside another transaction: a savepoint is no commit.
+   */
+  async write(db: Database, fn: (tx: ScriptRunner, position: number) => Promise<Row[]>): Promise<number> {
+    let position: number | undefined;
+    let rows: Row[];
+    try {
+      rows = await db.transaction(async (tx) => {
+        position = await this.allocate(tx);
+        return fn(tx, position);
+      });
+    } catch (err) {
+      if (position !== undefined) this.aborted(position);
+      throw err;
+    }
+    this.publish(position!, rows);
+    return position!;
+  }
+
+  /**
+   * Another writer of this stream reached `position`: the sequence has handed
+   * it out, so anything this writer allocates later is above it. An idle writer
+   * moves up with it instead of holding the stream's safe position back.
+   */
+  observe(position: number): void {
+    if (position <= this.known) return;
+    this.known = position;
+    this.announce(undefined, 0);
+  }
+
+  /** Writes the current persisted-up-to position to stream_positions now. */
+  async flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.flushing;
+    await this.flushNow();
+  }
+
+  /** Refuses new allocations and stores the final position. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  private release(bound: number): void {
+    const left = this.pending.get(bound)! - 1;
+    if (left === 0) this.pending.delete(bound);
+    else this.pending.set(bound, left);
+  }
+
+  private settle(position: number): void {
+    if (!this.inFlight.delete(position)) {
+      throw new Error(`position ${position} of ${this.stream}/${this.instance} is not in flight (reported twice?)`);
+    }
+  }
+
+  private announce(rows: readonly Row[] | undefined, rowsPosition: number): void {
+    const upTo = this.persistedUpTo;
+    if (upTo <= this.announced && !rows) return;
+    if (upTo > this.announced) {
+      this.announced = upTo;
+      this.scheduleFlush(this.flushDelayMs);
+    }
+    this.options.transport.publish({
+      stream: this.stream,
+      instance: this.instance,
+      position: this.announced,
+      rows: rows ? [...rows] : [],
+      ...(rows && rowsPosition > this.announced ? { rowsPosition } : {}),
+    });
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.flushTimer || this.flushing) return;
+    this.flushTimer = setTimeout(this.scheduledFlush, delayMs);
+    this.flushTimer.unref();
+  }
+
+  private async flushNow(): Promise<void> {
+    this.flushTimer = undefined;
+    if (this.flushing) return this.flushing;
+    const target = this.announced;
+    if (target <= this.stored) return;
+    let retryMs = this.flushDelayMs;
+    this.flushing = (async () => {
+      try {
+        await advanceWriterPosition(this.options.db, this.stream, this.instance, target);
+        if (target > this.stored) this.stored = target;
+      } catch (err) {
+        // Harmless to be late (the stored value is only ever behind); try again.
+        this.options.logger.warn({ err, stream: this.stream, instance: this.instance }, 'storing stream position failed');
+        retryMs = Math.max(retryMs, FLUSH_RETRY_MS);
+      }
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+      if (this.announced > this.stored && !this.closed) this.scheduleFlush(retryMs);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Reading events back: one SELECT shape for every read of full events, and
+ * the mapping of its rows to StoredEvent (pruned content for redacted events,
+ * the applied redaction, the replaced state event, the sending transaction).
+ * events.json holds the wire PDU; event_id and room_id come from their columns
+ * so nothing is re-hashed on read.
+ */
+import { getRoomVersion, redactPdu, type RoomEvent, type RoomVersion } from '@lattice/core';
+import type { Queryable } from '@lattice/storage';
+import type { StoredEvent } from './api.js';
+
+export interface EventRow {
+  event_id: string;
+  room_id: string;
+  json: string;
+  stream_ordering: number;
+  topological_ordering: number;
+  rejected_reason: string | null;
+  soft_failed: boolean;
+  outlier: boolean;
+  redacted: boolean;
+  room_version: string | null;
+  redaction_id: string | null;
+  redaction_json: string | null;
+  prev_id: string | null;
+  prev_json: string | null;
+  prev_redacted: boolean | null;
+  txn_user: string | null;
+  txn_device: string | null;
+  txn_id: string | null;
+}
+
+/** Full events by id. The applied redaction is the earliest visible one. */
+const SELECT_EVENTS = `
+  SELECT e.event_id, e.room_id, e.json, e.stream_ordering, e.topological_ordering, e.rejected_reason,
+         e.soft_failed, e.outlier, e.redacted, ro.room_version,
+         rd.event_id AS redaction_id, rd.json AS redaction_json,
+         p.event_id AS prev_id, p.json AS prev_json, p.redacted AS prev_redacted,
+         t.user_id AS txn_user, t.device_id AS txn_device, t.txn_id
+  FROM events e
+  LEFT JOIN rooms ro ON ro.room_id = e.room_id
+  LEFT JOIN LATERAL (
+    SELECT re.event_id, re.json FROM redactions r JOIN events re ON re.event_id = r.event_id
+    WHERE e.redacted AND r.redacts = e.event_id AND re.rejected_reason IS NULL AND NOT re.soft_failed
+    ORDER BY re.stream_ordering LIMIT 1
+  ) rd ON TRUE
+  LEFT JOIN events p ON p.event_id = e.replaces_state
+  LEFT JOIN event_txn_ids t ON t.event_id = e.event_id
+  WHERE e.event_id = ANY($1::text[])`;
+
+export async function selectEvents(db: Queryable, eventIds: readonly string[]): Promise<StoredEvent[]> {
+  if (eventIds.length === 0) return [];
+  const { rows } = await db.query<EventRow>(SELECT_EVENTS, [eventIds]);
+  return rows.map(storedEventFromRow);
+}
+
+/** A RoomEvent from its stored wire JSON and its id columns. */
+export function roomEventFromJson(json: string, eventId: string, roomId: string): RoomEvent {
+  const event = JSON.parse(json) as RoomEvent;
+  event.event_id = eventId;
+  event.room_id = roomId;
+  return event;
+}
+
+function pruned(event: RoomEvent, version: RoomVersion): RoomEvent {
+  return { ...redactPdu(event, version), event_id: event.event_id, room_id: event.room_id } as RoomEvent;
+}
+
+export function storedEventFromRow(row: EventRow): StoredEvent {
+  const version = getRoomVersion(row.room_version ?? '1');
+  let event = roomEventFromJson(row.json, row.event_id, row.room_id);
+  const redaction =
+    row.redaction_id !== null && row.redaction_json !== null
+      ? roomEventFromJson(row.redaction_json, row.redaction_id, row.room_id)
+      : undefined;
+  if (redaction !== undefined && version !== undefined) event = pruned(event, version);
+  const stored: StoredEvent = {
+    event,
+    streamOrdering: row.stream_ordering,
+    topologicalOrdering: row.topological_ordering,
+    rejectedReason: row.rejected_reason,
+    softFailed: row.soft_failed,
+    outlier: row.outlier,
+    redactedBy: redaction?.event_id ?? null,
+  };
+  if (redaction !== undefined) stored.redaction = redaction;
+  if (row.prev_id !== null && row.prev_json !== null) {
+    let prev = roomEventFromJson(row.prev_json, row.prev_id, row.room_id);
+    if (row.prev_redacted && version !== undefined) prev = pruned(prev, version);
+    stored.replacesState = { eventId: prev.event_id, content: prev.content, sender: prev.sender };
+  }
+  if (row.txn_user !== null && row.txn_device !== null && row.txn_id !== null) {
+    stored.txn = { userId: row.txn_user, deviceId: row.txn_device, txnId: row.txn_id };
+  }
+  return stored;
+}

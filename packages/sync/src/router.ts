@@ -1,0 +1,34 @@
+/**
+ * The routes of @lattice/sync under the client API prefixes: /sync, filters,
+ * account data, tags, typing, receipts, read markers and
+ * (read-only) push rules. Mounted beside the
+ * client API router (apps/homeserver; the sync worker role later).
+ */
+import { CLIENT_API_PREFIXES, rawBody, type ClientApiContext } from '@lattice/client-api';
+import { Router } from 'express';
+import { accountDataRouter } from './routes/account-data.js';
+import { filterRouter } from './routes/filter.js';
+import { pushRulesRouter } from './routes/push-rules.js';
+import { receiptsRouter } from './routes/receipts.js';
+import { syncEndpointRouter } from './routes/sync.js';
+import { tagsRouter } from './routes/tags.js';
+import { typingRouter } from './routes/typing.js';
+import { createSyncServices } from './services.js';
+
+export function syncRouter(ctx: ClientApiContext): Router {
+  const services = createSyncServices(ctx);
+  const versioned = Router();
+  versioned.use(rawBody(ctx.config.max_request_body_size));
+  versioned.use(
+    syncEndpointRouter(ctx, services),
+    filterRouter(ctx),
+    accountDataRouter(ctx, services),
+    tagsRouter(ctx, services),
+    typingRouter(ctx),
+    receiptsRouter(ctx, services),
+    pushRulesRouter(ctx),
+  );
+  const router = Router();
+  router.use(CLIENT_API_PREFIXES, versioned);
+  return router;
+}

@@ -1,0 +1,46 @@
+/**
+ * What the handlers of this package share, built once per ClientApiContext:
+ * the stream writers they write through, read-your-writes helpers, and the
+ * per-process caches of /sync (compiled filters, lazy-loaded members sent).
+ */
+import { waitForUserWrites, type RoomScopedRow, type StreamName, type UserScopedRow } from '@lattice/replication';
+import type { ClientApiContext } from '@lattice/client-api';
+import type { RowWriter } from './stores/stream-write.js';
+import { FilterCache } from './sync/filter-cache.js';
+import { LazyMembersSent } from './sync/lazy-members-sent.js';
+
+/** How long a request waits for this worker to see a position (its own write, a user's earlier write). */
+export const POSITION_WAIT_MS = 10_000;
+
+export interface SyncServices {
+  readonly accountDataWriter: RowWriter<UserScopedRow>;
+  readonly receiptsWriter: RowWriter<RoomScopedRow>;
+  readonly filters: FilterCache;
+  readonly lazyMembers: LazyMembersSent;
+  /** After a write: record it as the user's latest (read-your-writes) and wait until this worker has seen it. */
+  afterWrite(userId: string, stream: StreamName, position: number): Promise<void>;
+  /** Before a read: wait (bounded) until this worker has seen the user's latest writes. */
+  beforeRead(userId: string): Promise<void>;
+}
+
+export function createSyncServices(ctx: ClientApiContext): SyncServices {
+  const { hub, userWrites } = ctx.rooms;
+  return {
+    // Looked up on use: a worker that only serves /sync never writes these streams.
+    get accountDataWriter() {
+      return hub.writer('account_data');
+    },
+    get receiptsWriter() {
+      return hub.writer('receipts');
+    },
+    filters: new FilterCache(ctx.db),
+    lazyMembers: new LazyMembersSent(),
+    async afterWrite(userId, stream, position) {
+      await userWrites.record(userId, { [stream]: position });
+      await hub.waitForPositions({ [stream]: position }, POSITION_WAIT_MS);
+    },
+    async beforeRead(userId) {
+      await waitForUserWrites(hub, userWrites, userId, POSITION_WAIT_MS);
+    },
+  };
+}
