@@ -16,6 +16,7 @@ const benches = readdirSync(dist)
   .sort();
 
 await ensureService('postgres');
+await ensureService('redis');
 let failed = 0;
 for (const file of benches) {
   console.log(`\n## ${file.replace(/\.bench\.js$/, '')}`);

@@ -14,6 +14,7 @@ const bin = (pkg, file) => path.join(root, 'node_modules', pkg, file);
 
 if (!existsSync(path.join(root, 'node_modules', 'typescript'))) run('npm', ['install', '--no-audit', '--no-fund']);
 await ensureService('postgres');
+await ensureService('redis');
 
 console.log('» tsc -b');
 run(process.execPath, [bin('typescript', 'bin/tsc'), '-b']);

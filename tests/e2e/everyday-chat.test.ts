@@ -6,6 +6,7 @@
  * is about what a client SEES through sync.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import sharp from 'sharp';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -165,6 +166,24 @@ test('paginate back: a fresh client pages through a long history', async () => {
   expect(bodies).toContain('hello bob');
   const history = bodies.filter((b) => b.startsWith('history '));
   expect(history).toEqual(Array.from({ length: 60 }, (_, i) => `history ${i}`));
+});
+
+test('share an image: bob downloads it and a thumbnail through authenticated media', async () => {
+  const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#3366cc' } }).png().toBuffer();
+  const { content_uri } = await alice.uploadContent(png, { type: 'image/png', name: 'photo.png' });
+  await alice.sendMessage(roomId, { msgtype: MsgType.Image, body: 'photo.png', url: content_uri, info: { mimetype: 'image/png', w: 640, h: 480 } } as never);
+  const image = await eventually('bob sees the image', () => findEvent(bob.getRoom(roomId), (e) => e.getContent().url === content_uri));
+
+  const auth = { headers: { Authorization: `Bearer ${bob.getAccessToken()}` } };
+  const download = await fetch(bob.mxcUrlToHttp(image.getContent().url as string, undefined, undefined, undefined, false, true, true)!, auth);
+  expect(download.status).toBe(200);
+  expect(Buffer.from(await download.arrayBuffer()).equals(png)).toBe(true);
+
+  const thumbUrl = bob.mxcUrlToHttp(content_uri, 96, 96, 'crop', false, true, true)!;
+  const thumb = await fetch(thumbUrl, auth);
+  expect(thumb.status).toBe(200);
+  const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+  expect([meta.width, meta.height]).toEqual([96, 96]);
 });
 
 test('leave: the leaver stops receiving, the others see the leave', async () => {

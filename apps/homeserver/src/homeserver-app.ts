@@ -4,6 +4,7 @@ import type { HomeserverConfig, ListenerConfig, Logger, Metrics, SigningKey } fr
 import type { Database } from '@lattice/storage';
 import { createClientApiApp, type RoomServices } from '@lattice/client-api';
 import { syncRouter } from '@lattice/sync';
+import { MediaRepository, mediaRouter, previewRouter } from '@lattice/media';
 import { operationsRouter } from './bootstrap/operations.js';
 import { httpMetrics } from './bootstrap/http-metrics.js';
 
@@ -21,6 +22,10 @@ export interface HomeserverContext {
  * `type` and `resources`, as in Synapse's listener configuration.
  */
 export function handlerForListener(ctx: HomeserverContext): (listener: ListenerConfig) => RequestListener {
+  // Built once: these routers hold per-process state (sync caches, media upload waiters).
+  const clientCtx = { config: ctx.config, db: ctx.db, logger: ctx.logger, rooms: ctx.rooms };
+  const media = new MediaRepository(ctx.db, ctx.config.media_store_path, ctx.config.max_upload_size);
+  const routers = [syncRouter(clientCtx), mediaRouter(clientCtx, media), previewRouter(clientCtx, { media })];
   return (listener) => {
     const app = express();
     app.disable('x-powered-by');
@@ -30,8 +35,7 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
     }
     app.use(httpMetrics(ctx.metrics));
     app.use(operationsRouter(ctx.db, undefined));
-    const clientCtx = { config: ctx.config, db: ctx.db, logger: ctx.logger, rooms: ctx.rooms };
-    app.use(createClientApiApp(clientCtx, { trustProxy: listener.x_forwarded, routers: [syncRouter(clientCtx)] }));
+    app.use(createClientApiApp(clientCtx, { trustProxy: listener.x_forwarded, routers }));
     return app;
   };
 }

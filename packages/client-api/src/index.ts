@@ -26,3 +26,5 @@ export { validateCanonicalAliasContent } from './routes/directory/canonical-alia
 export { setRoomVisibility, getRoomVisibility, type RoomVisibility } from './routes/directory/room-visibility.js';
 export { directoryRouter } from './routes/directory/directory-router.js';
 export * from './room-services.js';
+export * from './stores/account-data-reads.js';
+export * from './accounts/ignored-users.js';

@@ -12,3 +12,7 @@ export * from './tokens/room-stream-token.js';
 export * from './typing/typing-manager.js';
 export * from './read-your-writes.js';
 export * from './replication-metrics.js';
+export * from './redis/redis-transport.js';
+export * from './redis/redis-user-write-positions.js';
+export * from './redis/events-row-source.js';
+export * from './redis/gap-filler.js';

@@ -63,6 +63,13 @@ export interface StreamUpdate<Row = unknown> {
    * writer: readers hold such rows back from waiters until `position` covers them.
    */
   rowsPosition?: number;
+  /**
+   * The update's number among this writer's updates of this stream (1, 2, …),
+   * stamped by transports that may drop updates (Redis). A reader that sees a
+   * number other than the next one missed updates and reads their rows from
+   * the database (ReplicationHubOptions.rowSources). Absent: delivery is reliable.
+   */
+  seq?: number;
 }
 
 /**
@@ -103,4 +110,25 @@ export const DURABLE_STREAMS: readonly DurableStreamName[] = [
 export interface ReplicationTransport {
   publish(update: StreamUpdate): void;
   subscribe(handler: (update: StreamUpdate) => void): () => void;
+  /**
+   * Transports that may drop updates call `handler` each time their
+   * subscription is (re)established, so readers catch up from the database
+   * (updates published while it was down are lost). Absent: never needed.
+   */
+  onConnected?(handler: () => void): () => void;
+}
+
+/** A row of a stream with its position, as read back from the database. */
+export interface PositionedRow<Row = unknown> {
+  position: number;
+  row: Row;
+}
+
+/**
+ * Reads a stream's committed rows back from PostgreSQL: how a reader recovers
+ * rows whose announcement it missed (Redis delivery is a hint, ARCHITECTURE.md §4).
+ */
+export interface StreamRowSource<Row = unknown> {
+  /** The rows `instance` wrote to `stream` at positions in (fromExclusive, toInclusive], ascending. */
+  rowsBetween(stream: StreamName, instance: string, fromExclusive: number, toInclusive: number): Promise<PositionedRow<Row>[]>;
 }

@@ -98,6 +98,8 @@ export interface MembershipRecord {
   membership: string;
   eventId: string;
   streamOrdering: number;
+  /** The user forgot the room (POST /forget) while holding this membership: no history, not in sync. */
+  forgotten?: boolean;
 }
 
 export interface MembershipChange extends MembershipRecord {
@@ -200,6 +202,8 @@ export interface RoomStoreApi {
     limit: number,
     to?: TopologicalPosition,
   ): Promise<PaginationResult>;
+  /** Records that the user forgot the room while holding the membership `membershipEventId`. */
+  forgetRoom(userId: string, roomId: string, membershipEventId: string): Promise<void>;
   /** The event a (user, device, txnId) produced, if any. */
   eventByTxn(userId: string, deviceId: string, txnId: string): Promise<string | undefined>;
   /** Events relating to `eventId` (the event_relations index), newest first. */

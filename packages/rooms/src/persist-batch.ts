@@ -1,20 +1,24 @@
 /**
- * Writes a batch of accepted events of one room in ONE statement: a chain of
- * data-modifying CTEs fed by unnest() arrays, so a message costs one round trip
- * whatever it touches (events, edges, auth, state group link, extremities,
- * current state, memberships, redactions, relations, txn id, rooms row). Only
- * the parts a batch needs are included, which keeps planning cheap.
+ * Writes batches of accepted events, of one room or of several (group commit),
+ * in ONE statement: a chain of data-modifying CTEs fed by unnest() arrays, so
+ * a batch costs one round trip whatever it touches (events, edges, auth, state
+ * group link, extremities, current state, memberships, redactions, relations,
+ * txn ids, rooms rows). The events' stream positions come from nextval() in the
+ * same statement, in batch order. Only the parts a batch needs are included,
+ * which keeps planning cheap.
  */
 import { prevEventIds, authEventIds, serverNameOf, stateKeyOf, type RoomEvent } from '@lattice/core';
 import type { Queryable } from '@lattice/storage';
 import type { TxnKey } from './api.js';
 import { relationOf } from './relations.js';
 
+/** The events stream's sequence (migrations/0001_core.sql, stream_<name>_seq). */
+const EVENTS_SEQUENCE = 'stream_events_seq';
+
 export interface PersistEvent {
   event: RoomEvent;
   /** Canonical wire JSON. */
   json: string;
-  streamOrdering: number;
   /** The state group holding the state after the event. */
   stateGroup: number;
   /** For a state event: the current state event it replaces. */
@@ -23,12 +27,9 @@ export interface PersistEvent {
   appliesRedactionTo?: string;
 }
 
+/** One room's share of a write. A statement holds at most one batch per room. */
 export interface PersistBatch {
   roomId: string;
-  instanceName: string;
-  /** This server's name: memberships of its users go to local_current_membership. */
-  serverName: string;
-  receivedTs: number;
   /** Ordered: each event may cite earlier ones of the batch. */
   events: PersistEvent[];
   /** Extremities the batch's events cite (no longer tips). */
@@ -37,6 +38,14 @@ export interface PersistBatch {
   /** Present when the batch creates the room. */
   room?: { version: string; creator: string };
   txn?: TxnKey & { eventId: string };
+}
+
+/** What every batch of a statement shares. */
+export interface PersistContext {
+  instanceName: string;
+  /** This server's name: memberships of its users go to local_current_membership. */
+  serverName: string;
+  receivedTs: number;
 }
 
 class Statement {
@@ -52,8 +61,9 @@ class Statement {
     this.ctes.push(`w${this.ctes.length} AS (${sql})`);
   }
 
+  /** The first CTE inserts the events and returns their positions. */
   get sql(): string {
-    return `WITH ${this.ctes.join(',\n')} SELECT 1`;
+    return `WITH ${this.ctes.join(',\n')} SELECT event_id, stream_ordering FROM w0`;
   }
 }
 
@@ -61,21 +71,29 @@ function stringOrNull(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-export async function persistBatch(tx: Queryable, batch: PersistBatch): Promise<void> {
+/**
+ * Writes the batches and resolves with each event's stream position. On its
+ * own (outside a transaction) the statement commits atomically; positions of
+ * a statement that fails are gaps.
+ */
+export async function persistBatches(tx: Queryable, ctx: PersistContext, batches: readonly PersistBatch[]): Promise<Map<string, number>> {
   const s = new Statement();
-  const room = `${s.p(batch.roomId)}::text`;
-  const evs = batch.events;
+  const evs = batches.flatMap((b) => b.events);
+  const ts = `${s.p(ctx.receivedTs)}::bigint`;
 
+  // ORDER BY the ordinality: nextval() in the select list runs after the sort, so positions follow batch order.
   s.cte(
     `INSERT INTO events (event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender,
        origin_server_ts, received_ts, json, instance_name, replaces_state)
-     SELECT e.id, ${room}, e.so, e.depth, e.type, e.sk, e.sender, e.ts, ${s.p(batch.receivedTs)}, e.json,
-       ${s.p(batch.instanceName)}, e.rs
-     FROM unnest(${s.p(evs.map((e) => e.event.event_id))}::text[], ${s.p(evs.map((e) => e.streamOrdering))}::bigint[],
+     SELECT e.id, e.room, nextval('${EVENTS_SEQUENCE}'), e.depth, e.type, e.sk, e.sender, e.ts, ${ts}, e.json,
+       ${s.p(ctx.instanceName)}, e.rs
+     FROM unnest(${s.p(evs.map((e) => e.event.event_id))}::text[], ${s.p(evs.map((e) => e.event.room_id))}::text[],
        ${s.p(evs.map((e) => e.event.depth))}::bigint[], ${s.p(evs.map((e) => e.event.type))}::text[],
        ${s.p(evs.map((e) => e.event.state_key ?? null))}::text[], ${s.p(evs.map((e) => e.event.sender))}::text[],
        ${s.p(evs.map((e) => e.event.origin_server_ts))}::bigint[], ${s.p(evs.map((e) => e.json))}::text[],
-       ${s.p(evs.map((e) => e.replacesState))}::text[]) AS e (id, so, depth, type, sk, sender, ts, json, rs)`,
+       ${s.p(evs.map((e) => e.replacesState))}::text[]) WITH ORDINALITY AS e (id, room, depth, type, sk, sender, ts, json, rs, ord)
+     ORDER BY e.ord
+     RETURNING event_id, stream_ordering`,
   );
   s.cte(
     `INSERT INTO event_to_state_groups (event_id, state_group)
@@ -91,32 +109,29 @@ export async function persistBatch(tx: Queryable, batch: PersistBatch): Promise<
     s.cte(`INSERT INTO event_auth (event_id, auth_id) SELECT * FROM unnest(${s.p(auth[0])}::text[], ${s.p(auth[1])}::text[])`);
   }
 
-  if (batch.extremitiesRemoved.length > 0) {
-    s.cte(`DELETE FROM event_forward_extremities WHERE room_id = ${room} AND event_id = ANY(${s.p(batch.extremitiesRemoved)}::text[])`);
-  }
-  s.cte(
-    `INSERT INTO event_forward_extremities (room_id, event_id) SELECT ${room}, unnest(${s.p(batch.extremitiesAdded)}::text[])
-     ON CONFLICT DO NOTHING`,
-  );
-
-  addStateWrites(s, room, batch);
-  addRedactionWrites(s, batch);
+  addExtremityWrites(s, batches);
+  addStateWrites(s, ctx, batches);
+  addRedactionWrites(s, ts, evs);
   addRelationWrites(s, evs);
 
-  if (batch.room) {
+  const created = batches.filter((b) => b.room !== undefined);
+  if (created.length > 0) {
     s.cte(
       `INSERT INTO rooms (room_id, room_version, creator, created_ts)
-       VALUES (${room}, ${s.p(batch.room.version)}, ${s.p(batch.room.creator)}, ${s.p(batch.receivedTs)})`,
+       SELECT *, ${ts} FROM unnest(${s.p(created.map((b) => b.roomId))}::text[],
+         ${s.p(created.map((b) => b.room!.version))}::text[], ${s.p(created.map((b) => b.room!.creator))}::text[])`,
     );
   }
-  if (batch.txn) {
-    const t = batch.txn;
+  const txns = batches.flatMap((b) => (b.txn ? [{ ...b.txn, roomId: b.roomId }] : []));
+  if (txns.length > 0) {
     s.cte(
       `INSERT INTO event_txn_ids (user_id, device_id, txn_id, event_id, room_id, inserted_ts)
-       VALUES (${s.p(t.userId)}, ${s.p(t.deviceId)}, ${s.p(t.txnId)}, ${s.p(t.eventId)}, ${room}, ${s.p(batch.receivedTs)})`,
+       SELECT *, ${ts} FROM unnest(${s.p(txns.map((t) => t.userId))}::text[], ${s.p(txns.map((t) => t.deviceId))}::text[],
+         ${s.p(txns.map((t) => t.txnId))}::text[], ${s.p(txns.map((t) => t.eventId))}::text[], ${s.p(txns.map((t) => t.roomId))}::text[])`,
     );
   }
-  await tx.query(s.sql, s.params);
+  const { rows } = await tx.query<{ event_id: string; stream_ordering: number }>(s.sql, s.params);
+  return new Map(rows.map((r) => [r.event_id, r.stream_ordering]));
 }
 
 /** Flattens (event id, referenced id) pairs into two parallel arrays. */
@@ -132,25 +147,44 @@ function pairs(evs: PersistEvent[], refs: (e: PersistEvent) => string[]): [strin
   return [from, to];
 }
 
-function addStateWrites(s: Statement, room: string, batch: PersistBatch): void {
-  // Current state: the last event of the batch for each key wins.
+function addExtremityWrites(s: Statement, batches: readonly PersistBatch[]): void {
+  const removed = batches.flatMap((b) => b.extremitiesRemoved.map((id) => [b.roomId, id] as const));
+  if (removed.length > 0) {
+    s.cte(
+      `DELETE FROM event_forward_extremities f
+       USING unnest(${s.p(removed.map((r) => r[0]))}::text[], ${s.p(removed.map((r) => r[1]))}::text[]) AS x (room, id)
+       WHERE f.room_id = x.room AND f.event_id = x.id`,
+    );
+  }
+  const added = batches.flatMap((b) => b.extremitiesAdded.map((id) => [b.roomId, id] as const));
+  s.cte(
+    `INSERT INTO event_forward_extremities (room_id, event_id)
+     SELECT * FROM unnest(${s.p(added.map((a) => a[0]))}::text[], ${s.p(added.map((a) => a[1]))}::text[])
+     ON CONFLICT DO NOTHING`,
+  );
+}
+
+function addStateWrites(s: Statement, ctx: PersistContext, batches: readonly PersistBatch[]): void {
+  // Current state: the last event of a room's batch for each key wins.
   const current = new Map<string, RoomEvent>();
   const members: PersistEvent[] = [];
   const local = new Map<string, PersistEvent>();
-  for (const e of batch.events) {
-    const ev = e.event;
-    if (ev.state_key === undefined) continue;
-    current.set(stateKeyOf(ev.type, ev.state_key), ev);
-    if (ev.type === 'm.room.member') {
-      members.push(e);
-      if (serverNameOf(ev.state_key) === batch.serverName) local.set(ev.state_key, e);
+  for (const batch of batches) {
+    for (const e of batch.events) {
+      const ev = e.event;
+      if (ev.state_key === undefined) continue;
+      current.set(`${ev.room_id}|${stateKeyOf(ev.type, ev.state_key)}`, ev);
+      if (ev.type === 'm.room.member') {
+        members.push(e);
+        if (serverNameOf(ev.state_key) === ctx.serverName) local.set(`${ev.room_id}|${ev.state_key}`, e);
+      }
     }
   }
   if (current.size > 0) {
     const cs = [...current.values()];
     s.cte(
       `INSERT INTO current_state_events (room_id, type, state_key, event_id, membership)
-       SELECT ${room}, * FROM unnest(${s.p(cs.map((e) => e.type))}::text[], ${s.p(cs.map((e) => e.state_key))}::text[],
+       SELECT * FROM unnest(${s.p(cs.map((e) => e.room_id))}::text[], ${s.p(cs.map((e) => e.type))}::text[], ${s.p(cs.map((e) => e.state_key))}::text[],
          ${s.p(cs.map((e) => e.event_id))}::text[], ${s.p(cs.map((e) => (e.type === 'm.room.member' ? membershipOf(e) : null)))}::text[])
        ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership`,
     );
@@ -158,21 +192,23 @@ function addStateWrites(s: Statement, room: string, batch: PersistBatch): void {
   if (members.length > 0) {
     s.cte(
       `INSERT INTO room_memberships (event_id, user_id, sender, room_id, membership, stream_ordering, display_name, avatar_url)
-       SELECT m.id, m.uid, m.sender, ${room}, m.ms, m.so, m.dn, m.av
+       SELECT m.id, m.uid, m.sender, m.room, m.ms, w0.stream_ordering, m.dn, m.av
        FROM unnest(${s.p(members.map((e) => e.event.event_id))}::text[], ${s.p(members.map((e) => e.event.state_key))}::text[],
-         ${s.p(members.map((e) => e.event.sender))}::text[], ${s.p(members.map((e) => membershipOf(e.event)))}::text[],
-         ${s.p(members.map((e) => e.streamOrdering))}::bigint[],
+         ${s.p(members.map((e) => e.event.sender))}::text[], ${s.p(members.map((e) => e.event.room_id))}::text[],
+         ${s.p(members.map((e) => membershipOf(e.event)))}::text[],
          ${s.p(members.map((e) => stringOrNull(e.event.content['displayname'])))}::text[],
-         ${s.p(members.map((e) => stringOrNull(e.event.content['avatar_url'])))}::text[]) AS m (id, uid, sender, ms, so, dn, av)`,
+         ${s.p(members.map((e) => stringOrNull(e.event.content['avatar_url'])))}::text[]) AS m (id, uid, sender, room, ms, dn, av)
+       JOIN w0 ON w0.event_id = m.id`,
     );
   }
   if (local.size > 0) {
     const lm = [...local.values()];
     s.cte(
       `INSERT INTO local_current_membership (user_id, room_id, event_id, membership, stream_ordering)
-       SELECT m.uid, ${room}, m.id, m.ms, m.so
-       FROM unnest(${s.p(lm.map((e) => e.event.state_key))}::text[], ${s.p(lm.map((e) => e.event.event_id))}::text[],
-         ${s.p(lm.map((e) => membershipOf(e.event)))}::text[], ${s.p(lm.map((e) => e.streamOrdering))}::bigint[]) AS m (uid, id, ms, so)
+       SELECT m.uid, m.room, m.id, m.ms, w0.stream_ordering
+       FROM unnest(${s.p(lm.map((e) => e.event.state_key))}::text[], ${s.p(lm.map((e) => e.event.room_id))}::text[],
+         ${s.p(lm.map((e) => e.event.event_id))}::text[], ${s.p(lm.map((e) => membershipOf(e.event)))}::text[]) AS m (uid, room, id, ms)
+       JOIN w0 ON w0.event_id = m.id
        ON CONFLICT (user_id, room_id) DO UPDATE
          SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership, stream_ordering = EXCLUDED.stream_ordering`,
     );
@@ -184,8 +220,8 @@ function membershipOf(event: RoomEvent): string {
   return typeof m === 'string' ? m : '';
 }
 
-function addRedactionWrites(s: Statement, batch: PersistBatch): void {
-  const redactions = batch.events.filter((e) => e.event.type === 'm.room.redaction');
+function addRedactionWrites(s: Statement, ts: string, evs: PersistEvent[]): void {
+  const redactions = evs.filter((e) => e.event.type === 'm.room.redaction');
   const ids: string[] = [];
   const targets: string[] = [];
   for (const e of redactions) {
@@ -197,7 +233,7 @@ function addRedactionWrites(s: Statement, batch: PersistBatch): void {
   if (ids.length > 0) {
     s.cte(
       `INSERT INTO redactions (event_id, redacts, received_ts)
-       SELECT *, ${s.p(batch.receivedTs)}::bigint FROM unnest(${s.p(ids)}::text[], ${s.p(targets)}::text[])`,
+       SELECT *, ${ts} FROM unnest(${s.p(ids)}::text[], ${s.p(targets)}::text[])`,
     );
   }
   const applied = redactions.flatMap((e) => (e.appliesRedactionTo === undefined ? [] : [e.appliesRedactionTo]));

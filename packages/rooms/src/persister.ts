@@ -22,7 +22,7 @@ import {
   type StateMap,
 } from '@lattice/core';
 import type { EventStreamRow } from '@lattice/replication';
-import { SQLSTATE, StateGroupStore, sqlStateOf, type Queryable } from '@lattice/storage';
+import { SQLSTATE, StateGroupStore, sqlStateOf } from '@lattice/storage';
 import type {
   CreateRoomOptions,
   EventDraft,
@@ -34,7 +34,8 @@ import type {
 import { buildEvent, eventReference } from './event-builder.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { Lru } from './lru.js';
-import { persistBatch, type PersistEvent } from './persist-batch.js';
+import { GroupCommit } from './group-commit.js';
+import { persistBatches, type PersistBatch, type PersistContext, type PersistEvent } from './persist-batch.js';
 import { redactedEventIdOf, redactionApplies } from './redactions.js';
 import type { RoomStore } from './store.js';
 import { loadWriterState, type Extremity, type RoomWriterState } from './writer-state.js';
@@ -43,6 +44,10 @@ import { loadWriterState, type Extremity, type RoomWriterState } from './writer-
 const MAX_PREV_EVENTS = 10;
 /** Rooms whose writer state stays in memory (the rest are reloaded on their next write). */
 const WRITER_CACHE_SIZE = 10_000;
+/** Message groups in flight at once: one being written while the next gathers (more only adds contention on few cores). */
+const GROUPS_IN_FLIGHT = 2;
+/** Messages per group at most. */
+const MAX_GROUP = 200;
 
 /** An event built and authorised, waiting for its transaction. */
 interface PreparedEvent {
@@ -81,6 +86,11 @@ export class EventPersister implements EventPersisterApi {
   /** v1–2 cite auth events with their reference hash: computed once per event. */
   private readonly refs = new WeakMap<RoomEvent, EventReference>();
   private readonly clock: () => number;
+  private readonly groupCommit = new GroupCommit<PersistBatch, Map<string, number>>({
+    write: (batches) => this.writeGroup(batches),
+    maxInFlight: GROUPS_IN_FLIGHT,
+    maxGroup: MAX_GROUP,
+  });
 
   constructor(
     private readonly ctx: RoomsContext,
@@ -231,10 +241,12 @@ export class EventPersister implements EventPersisterApi {
   }
 
   /**
-   * Writes the prepared events in one transaction (stream positions, state
-   * groups, everything else in one statement), publishes their rows and moves
-   * the writer state on. On failure nothing is written and the room's writer
-   * state is dropped, to be reloaded from the database.
+   * Writes the prepared events, publishes their rows and moves the writer
+   * state on. A message (one event, no state change) goes through group
+   * commit: one statement, atomic on its own, shared with other rooms' messages
+   * under load. Anything that writes state groups runs in a transaction. On
+   * failure nothing is written and the room's writer state is dropped, to be
+   * reloaded from the database.
    */
   private async commit(
     pending: PendingRoom,
@@ -243,46 +255,32 @@ export class EventPersister implements EventPersisterApi {
   ): Promise<SendResult[]> {
     const { room } = pending;
     const writer = this.ctx.hub.writer('events');
-    const now = this.clock();
-    let positions: number[] | undefined;
-    let stateGroup = room.stateGroup;
-    const write = async (tx: Queryable): Promise<void> => {
-      positions = await writer.allocate(tx, prepared.length);
-      const events: PersistEvent[] = [];
-      const groups = new StateGroupStore(tx);
-      for (let i = 0; i < prepared.length; i++) {
-        const p = prepared[i]!;
-        stateGroup = await this.stateGroupAfter(groups, room, stateGroup, prepared.slice(0, i + 1), p.event);
-        const e: PersistEvent = {
-          event: p.event,
-          json: p.json,
-          streamOrdering: positions[i]!,
-          stateGroup,
-          replacesState: p.replacesState,
-        };
-        if (p.appliesRedactionTo !== undefined) e.appliesRedactionTo = p.appliesRedactionTo;
-        events.push(e);
-      }
-      await persistBatch(tx, {
-        roomId: room.roomId,
-        instanceName: this.ctx.instanceName,
-        serverName: this.ctx.config.server_name,
-        receivedTs: now,
-        events,
-        extremitiesRemoved: room.extremities.map((x) => x.eventId),
-        extremitiesAdded: pending.extremities.map((x) => x.eventId),
-        ...(extra.room ? { room: extra.room } : {}),
-        ...(extra.txn ? { txn: { ...extra.txn, eventId: prepared[prepared.length - 1]!.event.event_id } } : {}),
-      });
+    const batch: PersistBatch = {
+      roomId: room.roomId,
+      events: [],
+      extremitiesRemoved: room.extremities.map((x) => x.eventId),
+      extremitiesAdded: pending.extremities.map((x) => x.eventId),
+      ...(extra.room ? { room: extra.room } : {}),
+      ...(extra.txn ? { txn: { ...extra.txn, eventId: prepared[prepared.length - 1]!.event.event_id } } : {}),
     };
-    // A single message writes no state group: its one INSERT statement is atomic on its
-    // own (the position's nextval never rolls back anyway), saving BEGIN and COMMIT.
-    const oneStatement = prepared.length === 1 && prepared[0]!.event.state_key === undefined && stateGroup !== undefined;
+    let stateGroup = room.stateGroup;
+    let positions: Map<string, number> | undefined;
     try {
-      if (oneStatement) await write(this.ctx.db);
-      else await this.ctx.db.transaction(write);
+      if (prepared.length === 1 && prepared[0]!.event.state_key === undefined && stateGroup !== undefined) {
+        batch.events.push(persistEvent(prepared[0]!, stateGroup));
+        positions = await this.groupCommit.submit(batch);
+      } else {
+        await this.ctx.db.transaction(async (tx) => {
+          const groups = new StateGroupStore(tx);
+          for (let i = 0; i < prepared.length; i++) {
+            stateGroup = await this.stateGroupAfter(groups, room, stateGroup, prepared.slice(0, i + 1), prepared[i]!.event);
+            batch.events.push(persistEvent(prepared[i]!, stateGroup));
+          }
+          positions = await writer.allocateWithin(() => persistBatches(tx, this.persistContext(), [batch]), (p) => p.values());
+        });
+      }
     } catch (err) {
-      if (positions) writer.aborted(positions);
+      if (positions) writer.aborted([...positions.values()]); // allocated, then COMMIT failed
       this.writers.delete(room.roomId);
       throw err;
     }
@@ -291,10 +289,25 @@ export class EventPersister implements EventPersisterApi {
     room.stateGroup = stateGroup;
     this.writers.set(room.roomId, room);
 
+    const ordered = prepared.map((p) => positions!.get(p.event.event_id)!);
     const rows = prepared.map((p) => streamRow(p.event));
     this.store.applyEventRows(rows); // this worker's own reads see the write at once
-    writer.publish(positions!, rows);
-    return prepared.map((p, i) => ({ event: p.event, streamOrdering: positions![i]!, deduplicated: false }));
+    writer.publish(ordered, rows);
+    return prepared.map((p, i) => ({ event: p.event, streamOrdering: ordered[i]!, deduplicated: false }));
+  }
+
+  /** One group of messages of different rooms, in one statement outside any transaction (it commits as it answers). */
+  private async writeGroup(batches: readonly PersistBatch[]): Promise<Array<Map<string, number>>> {
+    const writer = this.ctx.hub.writer('events');
+    const positions = await writer.allocateWithin(
+      () => persistBatches(this.ctx.db, this.persistContext(), batches),
+      (p) => p.values(),
+    );
+    return batches.map(() => positions);
+  }
+
+  private persistContext(): PersistContext {
+    return { instanceName: this.ctx.instanceName, serverName: this.ctx.config.server_name, receivedTs: this.clock() };
   }
 
   /** The state group after `event`: a message shares the current one; a state event adds a delta. */
@@ -323,6 +336,12 @@ function stateIds(room: RoomWriterState, batch: PreparedEvent[]): StateMap {
     if (event.state_key !== undefined) ids.set(stateKeyOf(event.type, event.state_key), event.event_id);
   }
   return ids;
+}
+
+function persistEvent(p: PreparedEvent, stateGroup: number): PersistEvent {
+  const e: PersistEvent = { event: p.event, json: p.json, stateGroup, replacesState: p.replacesState };
+  if (p.appliesRedactionTo !== undefined) e.appliesRedactionTo = p.appliesRedactionTo;
+  return e;
 }
 
 function streamRow(event: RoomEvent): EventStreamRow {

@@ -1,15 +1,18 @@
 /**
  * The slice of the replication hub (@lattice/replication) the rooms package
- * uses: a writer on the events stream that allocates positions inside our
- * transaction and publishes the rows after commit, and update subscriptions
- * for cache invalidation. Declared structurally so the hub binds to it.
+ * uses: a writer on the events stream (our own statements take its positions
+ * with nextval in the INSERT; it publishes the rows after commit), and update
+ * subscriptions for cache invalidation. Declared structurally so the hub binds to it.
  */
 import type { EventStreamRow, StreamUpdate } from '@lattice/replication';
-import type { Queryable } from '@lattice/storage';
 
 export interface EventsStreamWriter {
-  /** `count` ascending positions allocated inside `tx` (they commit or vanish with it). */
-  allocate(tx: Queryable, count: number): Promise<number[]>;
+  /**
+   * Runs a statement that takes positions from the stream's sequence itself
+   * (they commit or vanish with it); `positionsOf` names them. The stream's
+   * safe position stays below them until each is reported.
+   */
+  allocateWithin<T>(run: () => Promise<T>, positionsOf: (result: T) => Iterable<number>): Promise<T>;
   /** After commit: announces the rows; `positions[i]` is rows[i]'s position. */
   publish(positions: readonly number[], rows: readonly EventStreamRow[]): void;
   /** After ROLLBACK: the positions are gaps (or the stream stalls behind them). */

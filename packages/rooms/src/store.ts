@@ -166,14 +166,15 @@ export class RoomStore implements RoomStoreApi {
   }
 
   async membership(roomId: string, userId: string): Promise<MembershipRecord | undefined> {
-    const { rows } = await this.db.query<{ event_id: string; membership: string; stream_ordering: number }>(
-      `SELECT c.event_id, c.membership, e.stream_ordering FROM current_state_events c
+    const { rows } = await this.db.query<{ event_id: string; membership: string; stream_ordering: number; forgotten: boolean }>(
+      `SELECT c.event_id, c.membership, e.stream_ordering, f.user_id IS NOT NULL AS forgotten FROM current_state_events c
        JOIN events e ON e.event_id = c.event_id
+       LEFT JOIN forgotten_rooms f ON f.user_id = $2 AND f.room_id = $1 AND f.membership_event_id = c.event_id
        WHERE c.room_id = $1 AND c.type = 'm.room.member' AND c.state_key = $2`,
       [roomId, userId],
     );
     const r = rows[0];
-    return r && { roomId, membership: r.membership, eventId: r.event_id, streamOrdering: r.stream_ordering };
+    return r && { roomId, membership: r.membership, eventId: r.event_id, streamOrdering: r.stream_ordering, forgotten: r.forgotten };
   }
 
   async joinedMembers(roomId: string): Promise<Map<string, { displayname?: string; avatar_url?: string }>> {
@@ -194,13 +195,21 @@ export class RoomStore implements RoomStoreApi {
   }
 
   async roomsForUser(userId: string, memberships?: string[]): Promise<MembershipRecord[]> {
-    const { rows } = await this.db.query<{ room_id: string; membership: string; event_id: string; stream_ordering: number }>(
-      `SELECT room_id, membership, event_id, stream_ordering FROM local_current_membership
-       WHERE user_id = $1 AND ($2::text[] IS NULL OR membership = ANY($2::text[]))
-       ORDER BY stream_ordering`,
+    const { rows } = await this.db.query<{ room_id: string; membership: string; event_id: string; stream_ordering: number; forgotten: boolean }>(
+      `SELECT m.room_id, m.membership, m.event_id, m.stream_ordering, f.user_id IS NOT NULL AS forgotten
+       FROM local_current_membership m
+       LEFT JOIN forgotten_rooms f ON f.user_id = m.user_id AND f.room_id = m.room_id AND f.membership_event_id = m.event_id
+       WHERE m.user_id = $1 AND ($2::text[] IS NULL OR m.membership = ANY($2::text[]))
+       ORDER BY m.stream_ordering`,
       [userId, memberships ?? null],
     );
-    return rows.map((r) => ({ roomId: r.room_id, membership: r.membership, eventId: r.event_id, streamOrdering: r.stream_ordering }));
+    return rows.map((r) => ({
+      roomId: r.room_id,
+      membership: r.membership,
+      eventId: r.event_id,
+      streamOrdering: r.stream_ordering,
+      forgotten: r.forgotten,
+    }));
   }
 
   async membershipChangesForUser(userId: string, fromStream: number, toStream: number): Promise<MembershipChange[]> {
@@ -295,6 +304,14 @@ export class RoomStore implements RoomStoreApi {
         : { topological: last.topological_ordering, stream: last.stream_ordering };
     }
     return result;
+  }
+
+  async forgetRoom(userId: string, roomId: string, membershipEventId: string): Promise<void> {
+    await this.db.query(
+      `INSERT INTO forgotten_rooms (user_id, room_id, membership_event_id) VALUES ($1, $2, $3)
+       ON CONFLICT (user_id, room_id) DO UPDATE SET membership_event_id = EXCLUDED.membership_event_id`,
+      [userId, roomId, membershipEventId],
+    );
   }
 
   async eventByTxn(userId: string, deviceId: string, txnId: string): Promise<string | undefined> {

@@ -123,7 +123,7 @@ describe.each(['postgres', 'pglite'] as const)('sending events (%s)', (kind) => 
     await h.persister.createEvent({ room_id: roomId, type: 'm.room.member', state_key: remote, sender: alice, content: { membership: 'invite' } });
 
     expect([...(await h.store.joinedMembers(roomId)).keys()]).toEqual([alice]);
-    expect(await h.store.membership(roomId, bob)).toEqual({ roomId, membership: 'leave', eventId: bobLeave.event.event_id, streamOrdering: bobLeave.streamOrdering });
+    expect(await h.store.membership(roomId, bob)).toEqual({ roomId, membership: 'leave', eventId: bobLeave.event.event_id, streamOrdering: bobLeave.streamOrdering, forgotten: false });
     expect((await h.store.membership(roomId, carol))?.membership).toBe('ban');
     expect((await h.store.membership(roomId, remote))?.membership).toBe('invite');
     const { rows } = await h.db.query<{ membership: string }>(

@@ -69,6 +69,22 @@ describe.each(DB_KINDS)('events and state on %s', (kind) => {
     expect((await hs.request('GET', room(`/event/${enc(`$${'A'.repeat(43)}`)}`), { token: alice.access_token })).status).toBe(404);
   });
 
+  test('GET event carries unsigned.membership and bundled aggregations, like every timeline API', async () => {
+    const root = await sendMessage(hs, alice, roomId, 'thread root');
+    const replyTxn = nextTxnId();
+    const reply = await hs.request<{ event_id: string }>('PUT', room(`/send/m.room.message/${replyTxn}`), {
+      token: bob.access_token,
+      body: { msgtype: 'm.text', body: 'in thread', 'm.relates_to': { rel_type: 'm.thread', event_id: root } },
+    });
+    expect(reply.status).toBe(200);
+    const event = await hs.request<ClientEvent>('GET', room(`/event/${enc(root)}`), { token: alice.access_token });
+    expect(event.status).toBe(200);
+    expect(event.body.unsigned).toMatchObject({
+      membership: 'join',
+      'm.relations': { 'm.thread': { count: 1, current_user_participated: true, latest_event: { event_id: reply.body.event_id } } },
+    });
+  });
+
   test('redaction: own events, others only with power; the redacted content is gone with redacted_because', async () => {
     const mine = await sendMessage(hs, bob, roomId, 'secret');
     const aliceMsg = await sendMessage(hs, alice, roomId, 'admin says');

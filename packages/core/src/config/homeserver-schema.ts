@@ -144,6 +144,15 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
   federation_host_map: record(str({ format: 'server_name' }), { default: {} }),
   ip_range_blacklist: list(str({ format: 'cidr' }), { alias: 'ip_range_blocklist', default: DEFAULT_IP_RANGE_BLACKLIST }),
   ip_range_whitelist: list(str({ format: 'cidr' }), { alias: 'ip_range_allowlist', default: [] }),
+  // URL previews (Synapse's keys). Off by default, as in Synapse: the server fetches any URL a user names.
+  url_preview_enabled: bool(false),
+  // Absent: the previewer uses ip_range_blacklist / ip_range_whitelist (Synapse requires the key when enabled).
+  url_preview_ip_range_blacklist: list(str({ format: 'cidr' }), { alias: 'url_preview_ip_range_blocklist' }),
+  url_preview_ip_range_whitelist: list(str({ format: 'cidr' }), { alias: 'url_preview_ip_range_allowlist' }),
+  // Each entry maps URL components (scheme, netloc, hostname, port, path, query, fragment, username, password)
+  // to a glob, or to a regular expression when it starts with '^'; a URL matching every component of an entry is refused.
+  url_preview_url_blacklist: list(record(str()), { alias: 'url_preview_url_blocklist', default: [] }),
+  max_spider_size: size({ default: '10M' }),
   default_room_version: str({ oneOf: [...ROOM_VERSIONS.keys()], default: DEFAULT_ROOM_VERSION }),
   refresh_token_lifetime_ms: duration({ alias: 'refresh_token_lifetime' }),
   // Synapse's `refreshable_access_token_lifetime` (default 5m).

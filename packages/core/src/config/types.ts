@@ -104,6 +104,16 @@ export interface HomeserverConfig extends RateLimitsConfig {
   federation_host_map?: Record<string, string>;
   ip_range_blacklist: string[];
   ip_range_whitelist: string[];
+  /** GET …/media/preview_url is served only when true (Synapse's default: false). */
+  url_preview_enabled: boolean;
+  /** Ranges previews may never fetch from; absent: ip_range_blacklist. */
+  url_preview_ip_range_blacklist?: string[];
+  /** Ranges exempt from the preview blacklist; absent: ip_range_whitelist. */
+  url_preview_ip_range_whitelist?: string[];
+  /** Synapse's format: each entry maps URL components to a glob (or a regex when it starts with '^'). */
+  url_preview_url_blacklist: Array<Record<string, string>>;
+  /** Largest page or image (bytes) a preview downloads. Default 10M. */
+  max_spider_size: number;
   default_room_version: string;
   /** Lifetime of access tokens when the client asked for refresh tokens; omit for non-expiring tokens. */
   refresh_token_lifetime_ms?: number;

@@ -10,9 +10,11 @@ import {
   type ReplicationTransport,
   type RoomScopedRow,
   type StreamName,
+  type StreamRowSource,
   type StreamRows,
   type StreamUpdate,
 } from '../types.js';
+import { GapFiller } from '../redis/gap-filler.js';
 import { MemoryStreamWriter } from '../writers/memory-stream-writer.js';
 import { StreamWriter, claimWriterPosition } from '../writers/stream-writer.js';
 import { HeldRows } from './held-rows.js';
@@ -35,6 +37,12 @@ export interface ReplicationHubOptions {
   streamWriters?: Partial<Record<DurableStreamName, readonly string[]>>;
   /** Coalescing delay of stream_positions writes (StreamWriter). */
   flushDelayMs?: number;
+  /**
+   * Where missed rows are read back when the transport drops updates (Redis):
+   * per stream, e.g. `{ events: new EventsRowSource(db) }`. A gap in a stream
+   * without a source only moves its position. Unused with a reliable transport.
+   */
+  rowSources?: Partial<Record<DurableStreamName, StreamRowSource>>;
 }
 
 export type UpdateHandler<S extends StreamName> = (update: StreamUpdate<StreamRows[S]>) => void;
@@ -56,6 +64,7 @@ export class ReplicationHub {
   private readonly held = new HeldRows();
   private readonly logger: Logger;
   private unsubscribe: (() => void) | undefined;
+  private gaps: GapFiller | undefined;
 
   private constructor(
     readonly transport: ReplicationTransport,
@@ -81,7 +90,23 @@ export class ReplicationHub {
         (writes.includes(stream as DurableStreamName) ? [instanceName] : undefined),
     );
     const hub = new ReplicationHub(transport, positions, new Notifier(), instanceName, logger);
-    hub.unsubscribe = transport.subscribe((update) => hub.receive(update));
+    const gaps = new GapFiller({
+      db,
+      positions,
+      rowSources: options.rowSources ?? {},
+      apply: (update) => hub.receive(update),
+      logger,
+    });
+    hub.gaps = gaps;
+    const unsubscribe = transport.subscribe((update) => gaps.receive(update));
+    // Updates published while the transport was down are lost: catch up from the database.
+    const offConnected = transport.onConnected?.(() => {
+      gaps.catchUp(DURABLE_STREAMS).catch((err) => logger.error({ err }, 'replication catch-up failed'));
+    });
+    hub.unsubscribe = () => {
+      unsubscribe();
+      offConnected?.();
+    };
     for (const stream of writes) {
       const writer = new StreamWriter({
         db,
@@ -156,6 +181,7 @@ export class ReplicationHub {
   async close(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.gaps?.close();
     await Promise.all([...this.streamWriters.values()].map((w) => w.close()));
     this.notifier.abortAll();
   }

@@ -107,27 +107,40 @@ export class StreamWriter<Row = unknown> {
   allocate(tx: Queryable): Promise<number>;
   allocate(tx: Queryable, count: number): Promise<number[]>;
   async allocate(tx: Queryable, count?: number): Promise<number | number[]> {
+    const positions = await this.allocateWithin(
+      async () => (count === undefined ? [await nextStreamPosition(tx, this.stream)] : nextStreamPositions(tx, this.stream, count)),
+      (allocated) => allocated,
+    );
+    return count === undefined ? positions[0]! : positions;
+  }
+
+  /**
+   * allocate() for a statement that draws its positions from the stream's
+   * sequence itself (nextval inside the INSERT that writes the rows, which
+   * saves a round trip): `run` executes it, `positionsOf` names the positions
+   * its result holds. Until it answers, persistedUpTo stays below anything it
+   * may take. Report each position afterwards, as for allocate(); a statement
+   * run outside a transaction has committed when it answers.
+   */
+  async allocateWithin<T>(run: () => Promise<T>, positionsOf: (result: T) => Iterable<number>): Promise<T> {
     if (this.closed) throw new Error(`stream writer ${this.stream}/${this.instance} is closed`);
     // nextval will answer above everything already known to be handed out.
     const bound = this.known;
     this.pending.set(bound, (this.pending.get(bound) ?? 0) + 1);
-    let positions: number[];
+    let result: T;
     try {
-      positions =
-        count === undefined
-          ? [await nextStreamPosition(tx, this.stream)]
-          : await nextStreamPositions(tx, this.stream, count);
+      result = await run();
     } catch (err) {
       this.release(bound);
       this.announce(undefined, 0); // the freed bound may let the position move
       throw err;
     }
     this.release(bound);
-    for (const position of positions) {
+    for (const position of positionsOf(result)) {
       this.inFlight.add(position);
       if (position > this.known) this.known = position;
     }
-    return count === undefined ? positions[0]! : positions;
+    return result;
   }
 
   /**

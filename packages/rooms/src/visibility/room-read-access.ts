@@ -27,7 +27,8 @@ export async function roomReadAccess(store: AccessStore, roomId: string, userId:
   if (member?.membership === 'join') return { membership: 'join' };
   // A world_readable room is open to anyone, departed members included, with no cut-off.
   if (await isWorldReadable(store, roomId)) return { membership: member?.membership };
-  if (member !== undefined && DEPARTED.has(member.membership)) {
+  // A forgotten room's history is gone for the user (spec: POST /forget).
+  if (member !== undefined && DEPARTED.has(member.membership) && !member.forgotten) {
     const departure = await store.getEvent(member.eventId);
     if (departure !== undefined) {
       return {

@@ -7,8 +7,9 @@ import type { UserScopedRow } from '@lattice/replication';
 import type { Database, Queryable } from '@lattice/storage';
 import type { RowWriter } from './stream-write.js';
 
-/** Global account data uses this room id. */
-export const GLOBAL_ROOM = '';
+// Reads shared with the client API (ignored users hide events in /messages too).
+import { GLOBAL_ROOM } from '@lattice/client-api';
+export { GLOBAL_ROOM, getAccountData } from '@lattice/client-api';
 
 export interface AccountDataRow {
   roomId: string;
@@ -71,19 +72,6 @@ export function updateAccountData(
     );
     return [rowFor(userId, roomId)];
   });
-}
-
-export async function getAccountData(
-  db: Queryable,
-  userId: string,
-  roomId: string,
-  type: string,
-): Promise<Record<string, unknown> | undefined> {
-  const { rows } = await db.query<{ content: string }>(
-    'SELECT content FROM account_data WHERE user_id = $1 AND room_id = $2 AND type = $3',
-    [userId, roomId, type],
-  );
-  return rows[0] ? (JSON.parse(rows[0].content) as Record<string, unknown>) : undefined;
 }
 
 /** The user's account data written in (from, to] (from 0: everything), global and per room. */

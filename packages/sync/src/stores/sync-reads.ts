@@ -79,6 +79,8 @@ export interface MembershipAt {
   membership: string;
   eventId: string;
   streamOrdering: number;
+  /** The user forgot the room (POST /forget) after leaving it: it no longer shows in sync. */
+  forgotten?: boolean;
 }
 
 /** The user's membership in each room as of stream position `at` (rooms with none then are absent). */

@@ -19,10 +19,10 @@ import type { ClientApiContext } from '@lattice/client-api';
 import type { UnreadCounter } from '../notifications/unread-counts.js';
 import type { SyncServices } from '../services.js';
 import { GLOBAL_ROOM, accountDataBetween } from '../stores/account-data.js';
+import { ignoredUsers } from '@lattice/client-api';
 import { membershipsAsOf, roomSummaries, type MembershipAt, type RoomSummaryFacts } from '../stores/sync-reads.js';
 import { ephemeralEvents, type EphemeralEvent } from './ephemeral.js';
 import { formatSyncEvent, type FormatContext } from './event-format.js';
-import { ignoredUsers } from './ignored-users.js';
 import { stateDelta, statesAt, statesAtTimelineStart } from './room-state.js';
 import { strippedState } from './stripped-state.js';
 import { loadTimelines, type LoadedTimeline, type RoomWindow } from './timelines.js';
@@ -118,6 +118,7 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
         break;
       case 'leave':
       case 'ban': {
+        if (m.forgotten) break;
         if (!filter.rooms.includesRoom(roomId, m.membership, changedHere && !initial)) break;
         if (!initial && !changedHere && !fullState) break;
         leaveEventIds.push(m.eventId);
@@ -292,7 +293,7 @@ async function membershipsAt(deps: SyncDeps, userId: string, at: number): Promis
   const out = new Map<string, MembershipAt>();
   const newer: string[] = [];
   for (const m of current) {
-    if (m.streamOrdering <= at) out.set(m.roomId, { membership: m.membership, eventId: m.eventId, streamOrdering: m.streamOrdering });
+    if (m.streamOrdering <= at) out.set(m.roomId, { membership: m.membership, eventId: m.eventId, streamOrdering: m.streamOrdering, forgotten: m.forgotten });
     else newer.push(m.roomId);
   }
   if (newer.length > 0) for (const [roomId, m] of await membershipsAsOf(deps.ctx.db, userId, newer, at)) out.set(roomId, m);

@@ -4,14 +4,14 @@
  * a retried request answers with the first event and writes nothing.
  */
 import { Errors } from '@lattice/core';
-import { canSeeEvent } from '@lattice/rooms';
 import { Router, type Request, type Response } from 'express';
 import type { ClientApiContext } from '../../context.js';
 import { requesterOf, requireAuth } from '../../http/auth.js';
 import { objectBody, optionalObjectBody } from '../../http/body.js';
 import { methodNotAllowed } from '../../http/unrecognized.js';
 import { optionalString } from '../../http/validate.js';
-import { clientEventsFor } from './client-events.js';
+import { assessForRequester } from '../timeline/requester-visibility.js';
+import { timelineClientEvents } from '../timeline/serialize.js';
 import { checkEventId } from './ids.js';
 import { afterWrite, beforeRead } from './read-your-writes.js';
 import { checkRedactionAllowed } from './redaction-power.js';
@@ -61,15 +61,13 @@ export function eventsRouter(ctx: ClientApiContext): Router {
     await beforeRead(ctx.rooms, requester.userId);
     const stored = await store.getEvent(eventId);
     // Not found and not visible look the same: no leaking of what exists.
-    const visible =
-      stored !== undefined &&
-      stored.event.room_id === room.roomId &&
-      !stored.outlier &&
-      stored.rejectedReason === null &&
-      !stored.softFailed &&
-      (await canSeeEvent(ctx.db, requester.userId, stored));
-    if (!visible) throw Errors.notFound('Event not found');
-    res.json(clientEventsFor(room, requester, [stored])[0]);
+    const inRoomTimeline =
+      stored !== undefined && stored.event.room_id === room.roomId && !stored.outlier && stored.rejectedReason === null && !stored.softFailed;
+    const verdict = inRoomTimeline ? (await assessForRequester(ctx, requester.userId, [stored]))[0] : undefined;
+    if (!verdict?.visible) throw Errors.notFound('Event not found');
+    // Like every API returning timeline events: unsigned.membership and bundled aggregations.
+    const [event] = await timelineClientEvents(ctx, { version: room.version, requester }, [{ stored: stored!, membership: verdict.membership }]);
+    res.json(event);
   }
 
   router.route('/rooms/:roomId/send/:eventType/:txnId').put(auth, send).all(methodNotAllowed);

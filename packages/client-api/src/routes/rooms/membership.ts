@@ -6,19 +6,22 @@
  * reason when they refuse). Joins through restricted join rules get an
  * authorising user here (restricted-join.ts).
  */
-import { Errors } from '@lattice/core';
+import { Errors, MatrixError } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import type { ClientApiContext } from '../../context.js';
 import { requesterOf, requireAuth } from '../../http/auth.js';
 import { objectBody, optionalObjectBody } from '../../http/body.js';
 import { methodNotAllowed } from '../../http/unrecognized.js';
 import { optionalString, requireString } from '../../http/validate.js';
-import { checkUserId } from './ids.js';
+import { checkRoomId, checkUserId } from './ids.js';
 import { checkInvitee } from './invitees.js';
 import { joinChanges, memberContent, sendMemberEvent, type MembershipChangeRequest } from './member-events.js';
 import { isRestrictedJoinRule, restrictedJoinAuthoriser } from './restricted-join.js';
 import { afterWrite } from './read-your-writes.js';
 import { knownRoom, knownRoomByIdOrAlias, type KnownRoom } from './room-lookup.js';
+
+/** Memberships a room can be forgotten from. */
+const FORGETTABLE = new Set(['leave', 'ban']);
 
 type RoomParams = { roomId: string };
 
@@ -88,6 +91,20 @@ export function membershipRouter(ctx: ClientApiContext): Router {
   }
 
   /**
+   * POST /forget: the user's history of a room they are no longer in. Joined,
+   * invited or knocking users must leave first (400 M_UNKNOWN, as the spec shows);
+   * without any membership there is nothing to forget, which is not an error.
+   */
+  async function forget(req: Request<RoomParams>, res: Response): Promise<void> {
+    const { userId } = requesterOf(req);
+    const roomId = checkRoomId(req.params.roomId);
+    const member = await ctx.rooms.store.membership(roomId, userId);
+    if (member && !FORGETTABLE.has(member.membership)) throw new MatrixError(400, 'M_UNKNOWN', `User ${userId} is in room ${roomId}`);
+    if (member) await ctx.rooms.store.forgetRoom(userId, roomId, member.eventId);
+    res.json({});
+  }
+
+  /**
    * invite, kick, ban, unban: an action of the requester on `user_id`. Kick and
    * unban both send `leave`, so each first checks the target's membership is the
    * one it acts on (a kick of a banned user would be an unban).
@@ -113,6 +130,7 @@ export function membershipRouter(ctx: ClientApiContext): Router {
   router.route('/knock/:roomIdOrAlias').post(auth, knock).all(methodNotAllowed);
   router.route('/rooms/:roomId/join').post(auth, joinById).all(methodNotAllowed);
   router.route('/rooms/:roomId/leave').post(auth, leave).all(methodNotAllowed);
+  router.route('/rooms/:roomId/forget').post(auth, forget).all(methodNotAllowed);
   router.route('/rooms/:roomId/invite').post(auth, actOnUser('invite')).all(methodNotAllowed);
   router.route('/rooms/:roomId/kick').post(auth, actOnUser('leave', KICKABLE)).all(methodNotAllowed);
   router.route('/rooms/:roomId/ban').post(auth, actOnUser('ban')).all(methodNotAllowed);

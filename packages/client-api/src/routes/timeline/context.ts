@@ -8,7 +8,8 @@
  * 404 M_NOT_FOUND: the two are indistinguishable on purpose.
  */
 import { Errors, compileEventFilter } from '@lattice/core';
-import { assessVisibility, type StoredEvent } from '@lattice/rooms';
+import type { StoredEvent } from '@lattice/rooms';
+import { assessForRequester } from './requester-visibility.js';
 import type { Request, Response } from 'express';
 import type { ClientApiContext } from '../../context.js';
 import { checkEventId } from '../rooms/ids.js';
@@ -16,7 +17,8 @@ import { lazyMemberEvents } from './lazy-members.js';
 import { formatPosition, gapAfter, gapBefore } from './pagination-position.js';
 import { limitParam, roomEventFilterParam } from './params.js';
 import { openReadableRoom } from './readable-room.js';
-import { stateClientEvents, timelineClientEvents, type VisibleEvent } from './serialize.js';
+import { clientEventsFor } from '../rooms/client-events.js';
+import { timelineClientEvents, type VisibleEvent } from './serialize.js';
 import { visiblePage } from './visible-page.js';
 
 export function contextHandler(ctx: ClientApiContext) {
@@ -32,7 +34,7 @@ export function contextHandler(ctx: ClientApiContext) {
     if (stored === undefined || stored.event.room_id !== room.roomId || !inTimeline(stored)) {
       throw Errors.notFound('Event not found');
     }
-    const [verdict] = await assessVisibility(ctx.db, userId, [stored]);
+    const [verdict] = await assessForRequester(ctx, userId, [stored]);
     if (!verdict!.visible) throw Errors.notFound('Event not found');
     const target: VisibleEvent = { stored, membership: verdict!.membership };
 
@@ -66,7 +68,7 @@ export function contextHandler(ctx: ClientApiContext) {
       events_before: eventsBefore,
       event,
       events_after: eventsAfter,
-      state: stateClientEvents(room, matches ? state.filter((s) => matches(s.event)) : state),
+      state: clientEventsFor(room, room.requester, matches ? state.filter((s) => matches(s.event)) : state),
     });
   };
 }

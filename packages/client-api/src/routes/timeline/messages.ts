@@ -13,7 +13,8 @@ import { lazyMemberEvents } from './lazy-members.js';
 import { earlierOf, formatPosition, parsePaginationToken } from './pagination-position.js';
 import { direction, limitParam, queryString, roomEventFilterParam } from './params.js';
 import { openReadableRoom } from './readable-room.js';
-import { stateClientEvents, timelineClientEvents } from './serialize.js';
+import { clientEventsFor } from '../rooms/client-events.js';
+import { timelineClientEvents } from './serialize.js';
 import { visiblePage } from './visible-page.js';
 import { catchUpWithToken } from './token-wait.js';
 
@@ -61,7 +62,7 @@ export function messagesHandler(ctx: ClientApiContext) {
     const first = page.events[0];
     if (filter?.lazy_load_members && first) {
       const members = await lazyMemberEvents(ctx, page.events.map((e) => e.stored), first.stored.event.event_id);
-      body.state = stateClientEvents(room, members);
+      body.state = clientEventsFor(room, room.requester, members);
     }
     res.json(body);
   };

@@ -8,6 +8,7 @@
 import { bundleAggregations, toClientEvent, type ClientEvent, type StoredEvent } from '@lattice/rooms';
 import type { ClientApiContext } from '../../context.js';
 import type { ReadableRoom } from './readable-room.js';
+import { ignoredUsers } from '../../accounts/ignored-users.js';
 
 export interface VisibleEvent {
   stored: StoredEvent;
@@ -17,7 +18,7 @@ export interface VisibleEvent {
 
 export async function timelineClientEvents(
   ctx: ClientApiContext,
-  room: ReadableRoom,
+  room: Pick<ReadableRoom, 'version' | 'requester'>,
   events: readonly VisibleEvent[],
 ): Promise<ClientEvent[]> {
   if (events.length === 0) return [];
@@ -26,7 +27,7 @@ export async function timelineClientEvents(
   const bundles = await bundleAggregations(
     { db: ctx.db, store: ctx.rooms.store },
     events.map((e) => e.stored),
-    { viewer, now },
+    { viewer, now, ignoredUsers: await ignoredUsers(ctx.db, viewer.userId) },
   );
   return events.map(({ stored, membership }) => {
     const event = toClientEvent(stored, { roomVersion: room.version, now, viewer, membership });
@@ -34,10 +35,4 @@ export async function timelineClientEvents(
     if (bundle) event.unsigned = { ...event.unsigned, 'm.relations': bundle };
     return event;
   });
-}
-
-export function stateClientEvents(room: ReadableRoom, events: Iterable<StoredEvent>): ClientEvent[] {
-  const now = Date.now();
-  const viewer = { userId: room.requester.userId, deviceId: room.requester.deviceId };
-  return [...events].map((stored) => toClientEvent(stored, { roomVersion: room.version, now, viewer }));
 }

@@ -7,7 +7,8 @@
  * spec allows. `next` is absent exactly when the scan reached the end (or `to`).
  */
 import type { RoomEvent } from '@lattice/core';
-import { assessVisibility, type TopologicalPosition } from '@lattice/rooms';
+import { type TopologicalPosition } from '@lattice/rooms';
+import { assessForRequester } from './requester-visibility.js';
 import type { ClientApiContext } from '../../context.js';
 import { gapAfter, gapBefore } from './pagination-position.js';
 import type { VisibleEvent } from './serialize.js';
@@ -42,7 +43,7 @@ export async function visiblePage(ctx: ClientApiContext, q: PageQuery): Promise<
     // One extra row tells whether anything lies beyond the page.
     const page = await store.paginate(q.roomId, cursor, q.dir, want + 1, q.to);
     const scanned = page.events.slice(0, want);
-    const verdicts = await assessVisibility(ctx.db, q.userId, scanned);
+    const verdicts = await assessForRequester(ctx, q.userId, scanned);
     scanned.forEach((stored, i) => {
       const { visible, membership } = verdicts[i]!;
       if (visible && (q.matches === undefined || q.matches(stored.event))) events.push({ stored, membership });

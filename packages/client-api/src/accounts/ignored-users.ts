@@ -1,6 +1,6 @@
 /** m.ignored_user_list (spec "Ignoring Users"): the users whose events and invites the user does not want. */
 import type { Queryable } from '@lattice/storage';
-import { GLOBAL_ROOM, getAccountData } from '../stores/account-data.js';
+import { GLOBAL_ROOM, getAccountData } from '../stores/account-data-reads.js';
 
 export async function ignoredUsers(db: Queryable, userId: string): Promise<Set<string>> {
   const content = await getAccountData(db, userId, GLOBAL_ROOM, 'm.ignored_user_list');

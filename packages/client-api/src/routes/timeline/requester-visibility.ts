@@ -1,0 +1,19 @@
+/**
+ * What the requester may see of a batch of events: history visibility, then the
+ * requester's ignore list (spec "Ignoring Users": events from ignored users are
+ * not served; their state events still are, as room state must stay coherent).
+ */
+import { assessVisibility, type StoredEvent } from '@lattice/rooms';
+import type { ClientApiContext } from '../../context.js';
+import { ignoredUsers } from '../../accounts/ignored-users.js';
+
+export type Verdict = Awaited<ReturnType<typeof assessVisibility>>[number];
+
+export async function assessForRequester(ctx: ClientApiContext, userId: string, events: readonly StoredEvent[]): Promise<Verdict[]> {
+  const [verdicts, ignored] = await Promise.all([assessVisibility(ctx.db, userId, events), ignoredUsers(ctx.db, userId)]);
+  if (ignored.size === 0) return verdicts;
+  return verdicts.map((verdict, i) => {
+    const { event } = events[i]!;
+    return event.state_key === undefined && ignored.has(event.sender) ? { ...verdict, visible: false } : verdict;
+  });
+}

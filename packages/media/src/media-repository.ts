@@ -1,0 +1,140 @@
+/**
+ * Local media: storing uploads (direct and /create + PUT) and finding content
+ * to serve, waiting for async uploads that have not arrived yet. Every replica
+ * shares the database and media_store_path, so nothing here is per-process
+ * except the wake-up hint for waiters in the uploading process.
+ */
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { Errors, MatrixError } from '@lattice/core';
+import type { Database } from '@lattice/storage';
+import { newMediaId } from './mxc.js';
+import { commitFile, removeQuietly, streamToTempFile } from './store/file-writer.js';
+import { MediaPaths } from './store/media-paths.js';
+import {
+  countPendingUploads,
+  findLocalMedia,
+  insertPendingMedia,
+  insertUploadedMedia,
+  markUploaded,
+  type LocalMedia,
+} from './store/media-rows.js';
+
+/** The spec's recommended lifetime of an unused /create reservation. */
+export const UNUSED_MEDIA_LIFETIME_MS = 24 * 60 * 60 * 1000;
+/** Concurrent pending reservations per user before /create answers 429. */
+export const MAX_PENDING_UPLOADS = 100;
+/** Upper bound on timeout_ms (the spec asks servers to impose one). */
+export const MAX_WAIT_MS = 60_000;
+/** How often a waiter re-reads the database (uploads may land on another replica). */
+const POLL_INTERVAL_MS = 500;
+
+export interface UploadInput {
+  body: Readable;
+  contentType: string | undefined;
+  filename: string | undefined;
+}
+
+/** Media whose bytes are on disk. */
+export interface AvailableMedia extends LocalMedia {
+  contentType: string;
+  path: string;
+}
+
+export class MediaRepository {
+  readonly paths: MediaPaths;
+  private readonly uploaded = new EventEmitter();
+
+  constructor(
+    private readonly db: Database,
+    mediaStorePath: string,
+    readonly maxUploadSize: number,
+  ) {
+    this.paths = new MediaPaths(mediaStorePath);
+    this.uploaded.setMaxListeners(0);
+  }
+
+  /** POST /upload: stores the bytes, then records them; returns the new media id. */
+  async upload(userId: string, input: UploadInput): Promise<string> {
+    const mediaId = newMediaId();
+    const tmp = this.paths.tempFile();
+    const length = await streamToTempFile(input.body, tmp, this.maxUploadSize);
+    const finalPath = this.paths.localContent(mediaId);
+    if (!(await commitFile(tmp, finalPath))) throw new Error(`media id collision: ${mediaId}`);
+    try {
+      await insertUploadedMedia(this.db, mediaId, userId, this.storedContent(input, length), Date.now());
+    } catch (err) {
+      await removeQuietly(finalPath);
+      throw err;
+    }
+    return mediaId;
+  }
+
+  /** POST /create: reserves a media id for the user to upload to later. */
+  async create(userId: string): Promise<{ mediaId: string; unusedExpiresAt: number }> {
+    const now = Date.now();
+    if ((await countPendingUploads(this.db, userId, now)) >= MAX_PENDING_UPLOADS) {
+      throw new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many pending media uploads');
+    }
+    const mediaId = newMediaId();
+    const unusedExpiresAt = now + UNUSED_MEDIA_LIFETIME_MS;
+    await insertPendingMedia(this.db, mediaId, userId, now, unusedExpiresAt);
+    return { mediaId, unusedExpiresAt };
+  }
+
+  /** PUT /upload/{serverName}/{mediaId}: the content of a reservation, once, by its creator. */
+  async uploadReserved(userId: string, mediaId: string, input: UploadInput): Promise<void> {
+    const media = await findLocalMedia(this.db, mediaId);
+    if (!media || isExpired(media, Date.now())) throw Errors.notFound('Unknown media ID');
+    if (media.userId !== userId) throw Errors.forbidden('Only the creator of this media ID may upload to it');
+    if (media.uploadTs !== null) throw cannotOverwrite();
+    const tmp = this.paths.tempFile();
+    const length = await streamToTempFile(input.body, tmp, this.maxUploadSize);
+    // The link is the point of no return: the first writer wins, the rest are refused.
+    if (!(await commitFile(tmp, this.paths.localContent(mediaId)))) throw cannotOverwrite();
+    if (!(await markUploaded(this.db, mediaId, this.storedContent(input, length), Date.now()))) throw cannotOverwrite();
+    this.uploaded.emit(mediaId);
+  }
+
+  /**
+   * The media's content, waiting up to waitMs for a reservation to be filled:
+   * 404 M_NOT_FOUND if unknown or expired, 504 M_NOT_YET_UPLOADED after the wait.
+   */
+  async awaitContent(mediaId: string, waitMs: number): Promise<AvailableMedia> {
+    const deadline = Date.now() + Math.min(Math.max(waitMs, 0), MAX_WAIT_MS);
+    for (;;) {
+      const media = await findLocalMedia(this.db, mediaId);
+      const now = Date.now();
+      if (!media || isExpired(media, now)) throw Errors.notFound('Unknown media ID');
+      if (media.uploadTs !== null) {
+        return { ...media, contentType: media.contentType ?? 'application/octet-stream', path: this.paths.localContent(mediaId) };
+      }
+      if (now >= deadline) throw new MatrixError(504, 'M_NOT_YET_UPLOADED', 'Content has not yet been uploaded');
+      await this.nextUploadHint(mediaId, Math.min(POLL_INTERVAL_MS, deadline - now));
+    }
+  }
+
+  private nextUploadHint(mediaId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.uploaded.off(mediaId, done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.uploaded.once(mediaId, done);
+    });
+  }
+
+  private storedContent(input: UploadInput, length: number) {
+    return { contentType: input.contentType ?? 'application/octet-stream', uploadName: input.filename, length };
+  }
+}
+
+function isExpired(media: LocalMedia, now: number): boolean {
+  return media.uploadTs === null && media.unusedExpiresTs !== null && media.unusedExpiresTs <= now;
+}
+
+function cannotOverwrite(): MatrixError {
+  return new MatrixError(409, 'M_CANNOT_OVERWRITE_MEDIA', 'Media already uploaded');
+}

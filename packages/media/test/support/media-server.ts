@@ -1,0 +1,75 @@
+/**
+ * The client-api test server with the media router mounted beside the client
+ * API (as apps/homeserver mounts it), over a fresh media store in a temp directory.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Router } from 'express';
+import { mediaRouter } from '@lattice/media';
+import { startTestServer, type DbKind, type TestServer } from '../../../client-api/test/support/test-server.js';
+
+export const MAX_UPLOAD_SIZE = 1024 * 1024;
+
+export interface MediaTestServer extends TestServer {
+  /** The media store root; its parent holds files the server must never serve. */
+  storePath: string;
+  /** Every file under the media store, relative to it. */
+  storedFiles(): Promise<string[]>;
+}
+
+export async function startMediaTestServer(kind: DbKind): Promise<MediaTestServer> {
+  const sandbox = await mkdtemp(join(tmpdir(), 'lattice-media-'));
+  const storePath = join(sandbox, 'store');
+  const late = Router();
+  const hs = await startTestServer(kind, { app: { routers: [late] }, config: { media_store_path: storePath, max_upload_size: MAX_UPLOAD_SIZE } });
+  late.use(mediaRouter(hs.ctx));
+  return {
+    ...hs,
+    storePath,
+    storedFiles: async () => {
+      const entries = await readdir(storePath, { recursive: true, withFileTypes: true }).catch(() => []);
+      return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(storePath.length + 1));
+    },
+    close: async () => {
+      await hs.close();
+      await rm(sandbox, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface BinaryReply {
+  status: number;
+  headers: Headers;
+  bytes: Buffer;
+  json: () => Record<string, unknown>;
+}
+
+/** A request whose answer is kept as bytes (media) rather than parsed as JSON. */
+export async function binaryRequest(
+  hs: TestServer,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<BinaryReply> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token !== undefined) headers.Authorization = `Bearer ${opts.token}`;
+  const init: RequestInit & { duplex?: 'half' } = { method, headers, body: opts.body };
+  if (opts.body instanceof ReadableStream) init.duplex = 'half';
+  const res = await fetch(hs.url + path, init);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, bytes, json: () => JSON.parse(bytes.toString('utf8')) as Record<string, unknown> };
+}
+
+/** POST /_matrix/media/v3/upload; returns the media id of the new mxc:// URI. */
+export async function upload(hs: TestServer, token: string, data: Buffer, contentType: string, filename?: string): Promise<string> {
+  const query = filename === undefined ? '' : `?filename=${encodeURIComponent(filename)}`;
+  const reply = await binaryRequest(hs, 'POST', `/_matrix/media/v3/upload${query}`, {
+    token,
+    body: data,
+    headers: { 'Content-Type': contentType },
+  });
+  if (reply.status !== 200) throw new Error(`upload failed: ${reply.status} ${reply.bytes.toString()}`);
+  const uri = reply.json().content_uri as string;
+  return uri.slice(uri.lastIndexOf('/') + 1);
+}

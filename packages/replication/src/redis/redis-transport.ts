@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@lattice/core';
+import { Redis, type RedisOptions } from 'ioredis';
+import { InProcessTransport } from '../transport/in-process-transport.js';
+import type { ReplicationTransport, StreamUpdate } from '../types.js';
+
+export interface RedisTransportOptions {
+  /** Connection options (host, port, …) of both connections. Default: 127.0.0.1:6379. */
+  redis?: RedisOptions;
+  /** Names the channel, so several servers (or tests) can share one Redis: `<namespace>:replication`. */
+  namespace: string;
+  logger?: Logger;
+}
+
+/** What goes over the channel: the sending transport's id (to skip our own echo) and the update. */
+interface Envelope {
+  o: string;
+  u: StreamUpdate;
+}
+
+/**
+ * The replication transport of the worker split (ARCHITECTURE.md §4): JSON
+ * updates on one Redis pub/sub channel per namespace, over one publisher and
+ * one subscriber connection. Delivery is a hint: publish() is fire-and-forget,
+ * every update carries a per-writer `seq` so readers notice what they missed,
+ * and each time the subscription is (re)established onConnected handlers run
+ * so readers catch up from PostgreSQL.
+ *
+ * Subscribers in this process get their own process's updates synchronously,
+ * in publish order (as with the in-process transport), never via Redis.
+ */
+export class RedisTransport implements ReplicationTransport {
+  readonly channel: string;
+  private readonly id = randomUUID();
+  private readonly local: InProcessTransport;
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly seqs = new Map<string, number>();
+  private readonly connectedHandlers = new Set<() => void>();
+  private readonly logger: Logger | undefined;
+  private closed = false;
+
+  constructor(options: RedisTransportOptions) {
+    this.channel = `${options.namespace}:replication`;
+    this.logger = options.logger;
+    this.local = new InProcessTransport(options.logger);
+    const redis: RedisOptions = { host: '127.0.0.1', port: 6379, ...options.redis };
+    this.publisher = new Redis(redis);
+    // Resubscribed by hand on 'ready', so catch-up starts only once the subscription is live again.
+    this.subscriber = new Redis({ ...redis, autoResubscribe: false });
+    for (const connection of [this.publisher, this.subscriber]) {
+      connection.on('error', (err) => this.logger?.warn({ err, channel: this.channel }, 'redis replication connection error'));
+    }
+    this.subscriber.on('ready', () => void this.resubscribe());
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.receive(message);
+    });
+  }
+
+  /** The subscriber connection (tests simulate outages on it). */
+  get subscriberConnection(): Redis {
+    return this.subscriber;
+  }
+
+  publish(update: StreamUpdate): void {
+    const key = `${update.stream}\u0000${update.instance}`;
+    const seq = (this.seqs.get(key) ?? 0) + 1;
+    this.seqs.set(key, seq);
+    const stamped: StreamUpdate = { ...update, seq };
+    this.local.publish(stamped);
+    if (!this.closed) this.send(JSON.stringify({ o: this.id, u: stamped } satisfies Envelope));
+  }
+
+  subscribe(handler: (update: StreamUpdate) => void): () => void {
+    return this.local.subscribe(handler);
+  }
+
+  onConnected(handler: () => void): () => void {
+    this.connectedHandlers.add(handler);
+    return () => this.connectedHandlers.delete(handler);
+  }
+
+  /** Closes both connections; later publishes reach this process's subscribers only. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.connectedHandlers.clear();
+    await Promise.all([this.publisher, this.subscriber].map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  /** Puts one message on the channel (fire-and-forget: a lost one is recovered by readers). */
+  protected send(message: string): void {
+    this.publisher.publish(this.channel, message).catch((err: unknown) => {
+      this.logger?.warn({ err, channel: this.channel }, 'redis replication publish failed');
+    });
+  }
+
+  private async resubscribe(): Promise<void> {
+    try {
+      await this.subscriber.subscribe(this.channel);
+    } catch (err) {
+      // The connection dropped again: its next 'ready' retries.
+      this.logger?.warn({ err, channel: this.channel }, 'redis replication subscribe failed');
+      return;
+    }
+    for (const handler of [...this.connectedHandlers]) {
+      try {
+        handler();
+      } catch (err) {
+        this.logger?.error({ err, channel: this.channel }, 'replication connected handler failed');
+      }
+    }
+  }
+
+  private receive(message: string): void {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(message) as Envelope;
+    } catch (err) {
+      this.logger?.warn({ err, channel: this.channel }, 'malformed replication message');
+      return;
+    }
+    if (envelope.o === this.id || !isUpdate(envelope.u)) return;
+    this.local.publish(envelope.u);
+  }
+}
+
+function isUpdate(value: unknown): value is StreamUpdate {
+  const u = value as StreamUpdate | undefined;
+  return (
+    typeof u?.stream === 'string' && typeof u.instance === 'string' && typeof u.position === 'number' && Array.isArray(u.rows)
+  );
+}

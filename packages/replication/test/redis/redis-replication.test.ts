@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import { createTestDatabase, type Database, type ScriptRunner } from '@lattice/storage';
+import {
+  DURABLE_STREAMS,
+  EventsRowSource,
+  RedisTransport,
+  RedisUserWritePositions,
+  createReplicationHub,
+  waitForUserWrites,
+  type DurableStreamName,
+  type EventStreamRow,
+  type ReplicationHub,
+  type StreamUpdate,
+} from '@lattice/replication';
+import { Redis } from 'ioredis';
+import { deferred, memoryLogger } from '../helpers.js';
+
+const ALICE = '@alice:test';
+const WAIT_MS = 30_000;
+
+/** A transport whose next `drops` messages never reach Redis (they still reach this process). */
+class DroppingTransport extends RedisTransport {
+  drops = 0;
+  protected override send(message: string): void {
+    if (this.drops > 0) this.drops--;
+    else super.send(message);
+  }
+}
+
+/** Writes one event row (as the persister would) at the writer's position and returns its stream row. */
+async function insertEvent(
+  tx: ScriptRunner,
+  instance: string,
+  position: number,
+  event: Partial<EventStreamRow> & { room_id: string },
+  flags: { rejected?: boolean; content?: Record<string, unknown> } = {},
+): Promise<EventStreamRow> {
+  const row: EventStreamRow = {
+    event_id: `$${randomUUID()}`,
+    type: 'm.room.message',
+    state_key: null,
+    sender: ALICE,
+    membership: null,
+    ...event,
+  };
+  await tx.query(
+    `INSERT INTO events (event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender,
+                         origin_server_ts, received_ts, json, rejected_reason, instance_name)
+     VALUES ($1, $2, $3, 1, $4, $5, $6, 0, 0, $7, $8, $9)`,
+    [
+      row.event_id,
+      row.room_id,
+      position,
+      row.type,
+      row.state_key,
+      row.sender,
+      JSON.stringify({ type: row.type, content: flags.content ?? {} }),
+      flags.rejected ? 'auth' : null,
+      instance,
+    ],
+  );
+  return row;
+}
+
+describe('replication over Redis (PostgreSQL)', () => {
+  let db: Database;
+  let closers: (() => Promise<void>)[];
+  let namespace: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('postgres');
+  });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  beforeEach(() => {
+    closers = [];
+    namespace = `lattice-test-${randomUUID()}`;
+  });
+
+  afterEach(async () => {
+    for (const close of closers.reverse()) await close();
+  });
+
+  function transport(ns = namespace, Kind: typeof RedisTransport = RedisTransport): RedisTransport {
+    const t = new Kind({ namespace: ns, logger: memoryLogger().logger });
+    closers.push(() => t.close());
+    return t;
+  }
+
+  /** Two workers on one database and one Redis: A writes every stream, B only reads (A is each stream's writer). */
+  async function twoWorkers(transportA = transport()) {
+    const nameA = `a-${randomUUID()}`;
+    const streamWriters = Object.fromEntries(DURABLE_STREAMS.map((s) => [s, [nameA]])) as Record<DurableStreamName, string[]>;
+    const a = await hub(nameA, transportA, { streamWriters });
+    const b = await hub(`b-${randomUUID()}`, transport(), { streamWriters, writes: [] });
+    return { a, b, nameA, transportA };
+  }
+
+  async function hub(
+    instanceName: string,
+    t: RedisTransport,
+    extra: { streamWriters: Record<DurableStreamName, string[]>; writes?: DurableStreamName[] },
+  ): Promise<ReplicationHub> {
+    const h = await createReplicationHub({
+      db,
+      transport: t,
+      instanceName,
+      logger: memoryLogger().logger,
+      flushDelayMs: 1,
+      rowSources: { events: new EventsRowSource(db) },
+      writesTyping: false,
+      ...extra,
+    });
+    closers.push(() => h.close());
+    return h;
+  }
+
+  /** The event rows a hub's update handlers see (what its caches would invalidate), by event id. */
+  function seenRows(h: ReplicationHub): Map<string, EventStreamRow> {
+    const rows = new Map<string, EventStreamRow>();
+    h.onUpdate('events', (u) => u.rows.forEach((r) => rows.set(r.event_id, r)));
+    return rows;
+  }
+
+  test('a write on worker A wakes a long-poll on worker B', async () => {
+    const { a, b, nameA } = await twoWorkers();
+    const room = `!${randomUUID()}:test`;
+    const waiting = b.notifier.wait({ userId: ALICE, roomIds: new Set([room]), since: b.currentToken(), timeoutMs: WAIT_MS });
+    const position = await a.writer('events').write(db, async (tx, p) => [await insertEvent(tx, nameA, p, { room_id: room })]);
+    await expect(waiting).resolves.toBe('changed');
+    await expect(b.waitForPositions({ events: position }, WAIT_MS)).resolves.toBe(true);
+  });
+
+  test('an update lost on the way is recovered from PostgreSQL when the next one jumps', async () => {
+    const { a, b, nameA, transportA } = await twoWorkers(transport(namespace, DroppingTransport));
+    const seen = seenRows(b);
+    const lostRoom = `!${randomUUID()}:test`;
+    const since = b.currentToken();
+    const roomWait = b.notifier.wait({ userId: ALICE, roomIds: new Set([lostRoom]), since, timeoutMs: WAIT_MS });
+    const inviteeWait = b.notifier.wait({ userId: '@bob:test', roomIds: new Set(), since, timeoutMs: WAIT_MS });
+    (transportA as DroppingTransport).drops = 1;
+    const invite = { room_id: lostRoom, type: 'm.room.member', state_key: '@bob:test' };
+    let lost!: EventStreamRow;
+    await a.writer('events').write(db, async (tx, p) => [
+      (lost = await insertEvent(tx, nameA, p, invite, { content: { membership: 'invite' } })),
+    ]);
+    const rejected = await a.writer('events').write(db, async (tx, p) => [
+      await insertEvent(tx, nameA, p, { room_id: `!${randomUUID()}:test` }, { rejected: true }),
+    ]);
+    await expect(b.waitForPositions({ events: rejected }, WAIT_MS)).resolves.toBe(true);
+    await expect(roomWait).resolves.toBe('changed');
+    await expect(inviteeWait).resolves.toBe('changed');
+    // Read back with the shape the writer announced: membership from the JSON (no room_memberships row).
+    expect(seen.get(lost.event_id)).toEqual({ ...lost, membership: 'invite' });
+    expect(seen.size).toBe(2);
+  });
+
+  test('rows read back are shaped as announced: hidden when rejected, membership from room_memberships', async () => {
+    const { a, nameA } = await twoWorkers();
+    const room = `!${randomUUID()}:test`;
+    const from = a.positions.writerPosition('events', nameA);
+    const written = await db.transaction(async (tx) => {
+      const [p1, p2] = await a.writer('events').allocate(tx, 2);
+      const join = await insertEvent(tx, nameA, p1!, { room_id: room, type: 'm.room.member', state_key: ALICE });
+      await tx.query(
+        `INSERT INTO room_memberships (event_id, user_id, sender, room_id, membership, stream_ordering)
+         VALUES ($1, $2, $2, $3, 'join', $4)`,
+        [join.event_id, ALICE, room, p1],
+      );
+      const bad = await insertEvent(tx, nameA, p2!, { room_id: room }, { rejected: true });
+      return { p1: p1!, p2: p2!, join, bad };
+    });
+    a.writer('events').committed([written.p1, written.p2]);
+    const rows = await new EventsRowSource(db).rowsBetween('events', nameA, from, written.p2);
+    expect(rows).toEqual([
+      { position: written.p1, row: { ...written.join, membership: 'join' } },
+      { position: written.p2, row: { ...written.bad, hidden: true } },
+    ]);
+    expect(await new EventsRowSource(db).rowsBetween('events', nameA, written.p1, written.p1)).toEqual([]);
+  });
+
+  test('after a subscriber outage B catches up from PostgreSQL: no row is lost, even with A idle', async () => {
+    const { a, b, nameA } = await twoWorkers();
+    const seen = seenRows(b);
+    const connection = b.transport as RedisTransport;
+    const reconnected = deferred();
+    connection.onConnected(() => reconnected.resolve());
+    connection.subscriberConnection.disconnect();
+    const written: string[] = [];
+    let last = 0;
+    for (let i = 0; i < 3; i++) {
+      last = await a.writer('events').write(db, async (tx, p) => {
+        const row = await insertEvent(tx, nameA, p, { room_id: `!${randomUUID()}:test` });
+        written.push(row.event_id);
+        return [row];
+      });
+    }
+    await a.writer('events').flush(); // stream_positions holds A's position: all B can learn with A idle
+    await connection.subscriberConnection.connect();
+    await reconnected.promise;
+    await expect(b.waitForPositions({ events: last }, WAIT_MS)).resolves.toBe(true);
+    expect([...seen.keys()].sort()).toEqual([...written].sort());
+  });
+
+  test('read-your-writes positions recorded on A are seen by B, only ever raised, with a TTL', async () => {
+    const { a, b } = await twoWorkers();
+    const [redisA, redisB] = [new Redis(), new Redis()];
+    closers.push(async () => void (await Promise.all([redisA.quit(), redisB.quit()])));
+    const writesA = new RedisUserWritePositions({ redis: redisA, prefix: namespace });
+    const writesB = new RedisUserWritePositions({ redis: redisB, prefix: namespace, ttlMs: 60_000 });
+    const position = await a.writer('account_data').write(db, async () => [{ user_id: ALICE }]);
+    await writesA.record(ALICE, { account_data: position, events: 3 });
+    await writesA.record(ALICE, { account_data: position - 1, events: 7 });
+    await writesB.record(ALICE, { events: 2 });
+    expect(await writesB.get(ALICE)).toEqual({ account_data: position, events: 7 });
+    expect(await writesB.get('@nobody:test')).toEqual({});
+    expect(await redisB.pttl(`${namespace}:writes:${ALICE}`)).toBeGreaterThan(0);
+    await writesA.record('@bob:test', { account_data: position });
+    await expect(waitForUserWrites(b, writesB, '@bob:test', WAIT_MS)).resolves.toBe(true);
+    await writesA.record('@carol:test', { account_data: position + 1000 });
+    await expect(waitForUserWrites(b, writesB, '@carol:test', 20)).resolves.toBe(false);
+  });
+
+  test('namespaces isolate servers sharing one Redis', async () => {
+    const other = `lattice-test-${randomUUID()}`;
+    const [sender, peer, stranger, strangerPeer] = [transport(), transport(), transport(other), transport(other)];
+    const received = (t: RedisTransport, instance: string) => {
+      const got = deferred<StreamUpdate>();
+      const all: StreamUpdate[] = [];
+      t.subscribe((u) => {
+        all.push(u);
+        if (u.instance === instance) got.resolve(u);
+      });
+      return { got: got.promise, all };
+    };
+    await Promise.all([sender, peer, stranger, strangerPeer].map(connected));
+    const atPeer = received(peer, 'x');
+    const atStranger = received(stranger, 'y');
+    sender.publish({ stream: 'caches', instance: 'x', position: 1, rows: [] });
+    await expect(atPeer.got).resolves.toMatchObject({ instance: 'x', seq: 1 });
+    // Redis has handled the first publish; one on the other namespace now arrives after it, if it leaked.
+    strangerPeer.publish({ stream: 'caches', instance: 'y', position: 1, rows: [] });
+    await atStranger.got;
+    expect(atStranger.all.map((u) => u.instance)).toEqual(['y']);
+    expect(atPeer.all.map((u) => u.instance)).toEqual(['x']);
+  });
+});
+
+/** Resolves once the transport's subscription is live. */
+function connected(t: RedisTransport): Promise<void> {
+  const ready = deferred();
+  t.onConnected(() => ready.resolve());
+  if (t.subscriberConnection.status === 'ready') {
+    // Already subscribed or about to be: a ping on the subscriber connection answers after SUBSCRIBE.
+    void t.subscriberConnection.ping().then(() => ready.resolve());
+  }
+  return ready.promise;
+}
