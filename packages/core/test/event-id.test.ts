@@ -1,5 +1,6 @@
 import { computeEventId, makeLegacyEventId, roomIdFromCreateEvent, toFederationPdu, toRoomEvent } from '../src/events/event-id.js';
 import type { PDU } from '../src/events/pdu.js';
+import { SAMPLE_MESSAGE_PDU } from './fixtures/sample-message-pdu.js';
 import { isValidEventId } from '../src/identifiers/event-id.js';
 import { isValidRoomId } from '../src/identifiers/room-id.js';
 import { getRoomVersion, type RoomVersion } from '../src/room-versions.js';
@@ -7,20 +8,7 @@ import { getRoomVersion, type RoomVersion } from '../src/room-versions.js';
 const rv = (id: string): RoomVersion => getRoomVersion(id)!;
 
 // Expected ids computed independently with Python (json.dumps canonical form + hashlib).
-const message = {
-  type: 'm.room.message',
-  room_id: '!room:example.org',
-  sender: '@alice:example.org',
-  origin: 'example.org',
-  origin_server_ts: 1700000000000,
-  depth: 7,
-  prev_events: ['$prev'],
-  auth_events: ['$a1', '$a2'],
-  content: { msgtype: 'm.text', body: 'héllo 😀' },
-  hashes: { sha256: 'ignored' },
-  signatures: { 'example.org': { 'ed25519:1': 'sig' } },
-  unsigned: { age: 5 },
-} as PDU;
+const message = SAMPLE_MESSAGE_PDU;
 
 const create = {
   type: 'm.room.create',

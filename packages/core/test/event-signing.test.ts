@@ -5,6 +5,7 @@ import { computeContentHash, computeReferenceHash, verifyContentHash } from '../
 import { hashAndSignEvent, signEvent } from '../src/events/event-signing.js';
 import { redactPdu } from '../src/events/redaction.js';
 import type { PDU } from '../src/events/pdu.js';
+import { SAMPLE_MESSAGE_PDU } from './fixtures/sample-message-pdu.js';
 import { getRoomVersion, type RoomVersion } from '../src/room-versions.js';
 
 const rv = (id: string): RoomVersion => getRoomVersion(id)!;
@@ -110,20 +111,7 @@ describe('signEvent', () => {
 describe('content and reference hashes', () => {
   // Expected values computed independently with Python's json.dumps(sort_keys=True,
   // separators=(',',':'), ensure_ascii=False) and hashlib.
-  const message = {
-    type: 'm.room.message',
-    room_id: '!room:example.org',
-    sender: '@alice:example.org',
-    origin: 'example.org',
-    origin_server_ts: 1700000000000,
-    depth: 7,
-    prev_events: ['$prev'],
-    auth_events: ['$a1', '$a2'],
-    content: { msgtype: 'm.text', body: 'héllo 😀' },
-    hashes: { sha256: 'ignored' },
-    signatures: { 'example.org': { 'ed25519:1': 'sig' } },
-    unsigned: { age: 5 },
-  } as PDU;
+  const message = SAMPLE_MESSAGE_PDU;
 
   test('content hash ignores unsigned, signatures and hashes', () => {
     expect(computeContentHash(message)).toBe('qjrUy72eB1rCVSVGBdNU1a19KIaeqWbo9ukNWI/LSS8');

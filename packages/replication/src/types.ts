@@ -5,6 +5,7 @@
  * The single process uses the in-process transport; the worker split plugs in
  * a Redis transport behind the same interface.
  */
+import { CORE_STREAMS } from '@lattice/storage';
 
 /** Streams with durable rows (a sequence in PostgreSQL) plus `typing`, which lives in the writer's memory. */
 export type StreamName =
@@ -96,16 +97,8 @@ export interface StreamRows {
 /** Streams whose positions come from a PostgreSQL sequence (every stream but typing). */
 export type DurableStreamName = Exclude<StreamName, 'typing'>;
 
-export const DURABLE_STREAMS: readonly DurableStreamName[] = [
-  'events',
-  'account_data',
-  'to_device',
-  'device_lists',
-  'presence',
-  'receipts',
-  'push_rules',
-  'caches',
-];
+/** The streams migrations created a sequence for (storage owns that list). */
+export const DURABLE_STREAMS: readonly DurableStreamName[] = CORE_STREAMS;
 
 export interface ReplicationTransport {
   publish(update: StreamUpdate): void;
