@@ -6,10 +6,8 @@
  * aggregations (a tenth of the messages are thread replies or edits).
  */
 import type { AddressInfo } from 'node:net';
-import { createClientApiApp, registerAccount, type ClientApiContext } from '@lattice/client-api';
+import { createClientApiApp, createRoomServices, registerAccount, type ClientApiContext } from '@lattice/client-api';
 import { generateSigningKey, parseConfig } from '@lattice/core';
-import { InProcessTransport, InProcessUserWritePositions, TypingManager, createReplicationHub } from '@lattice/replication';
-import { createRooms } from '@lattice/rooms';
 import { createTestDatabase } from '@lattice/storage';
 import { pino } from 'pino';
 import { measureLatency } from './lib/measure.js';
@@ -28,15 +26,8 @@ async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
   const db = await createTestDatabase(kind);
   const logger = pino({ level: 'silent' });
   const config = parseConfig('server_name: bench.local\n', { env: {} });
-  const hub = await createReplicationHub({ db, transport: new InProcessTransport(logger), instanceName: 'bench', logger });
-  const rooms = createRooms({ db, config, signingKey: generateSigningKey('bench'), instanceName: 'bench', hub, logger });
-  const typing = new TypingManager(hub.memoryWriter('typing'));
-  const ctx: ClientApiContext = {
-    config,
-    db,
-    logger,
-    rooms: { persister: rooms.persister, store: rooms.store, hub, typing, userWrites: new InProcessUserWritePositions() },
-  };
+  const rooms = await createRoomServices({ db, config, signingKey: generateSigningKey('bench'), instanceName: 'bench', logger });
+  const ctx: ClientApiContext = { config, db, logger, rooms };
   const server = createClientApiApp(ctx).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/_matrix/client/v3`;
@@ -69,8 +60,7 @@ async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
   await measureLatency(`[${kind}] /messages filtered + lazy members`, async () => void (await messages(`dir=b&limit=${PAGE}&filter=${filter}`)));
 
   server.close();
-  rooms.close();
-  await hub.close();
+  await rooms.close();
   await db.close();
 }
 

@@ -1,5 +1,6 @@
 /** The access_tokens table (tokens stored hashed; see crypto/tokens.ts). */
 import type { Queryable } from '@lattice/storage';
+import { nullableNumber } from './row-values.js';
 
 export interface AccessTokenRecord {
   id: number;
@@ -22,8 +23,6 @@ interface AccessTokenRow {
   is_guest: boolean;
   last_seen_ts: string | number | null;
 }
-
-const nullableNumber = (v: string | number | null): number | null => (v === null ? null : Number(v));
 
 export async function insertAccessToken(
   db: Queryable,

@@ -1,5 +1,6 @@
 /** The devices table. Deleting a device deletes its access and refresh tokens (foreign keys). */
 import type { Queryable } from '@lattice/storage';
+import { nullableNumber } from './row-values.js';
 
 export interface DeviceRecord {
   deviceId: string;
@@ -23,7 +24,7 @@ function toRecord(row: DeviceRow): DeviceRecord {
   return {
     deviceId: row.device_id,
     displayName: row.display_name,
-    lastSeenTs: row.last_seen_ts === null ? null : Number(row.last_seen_ts),
+    lastSeenTs: nullableNumber(row.last_seen_ts),
     lastSeenIp: row.last_seen_ip,
     lastSeenUserAgent: row.last_seen_user_agent,
   };

@@ -1,5 +1,6 @@
 /** The refresh_tokens table and the rotation steps /refresh performs on it. */
 import type { Queryable } from '@lattice/storage';
+import { nullableNumber } from './row-values.js';
 
 export interface RefreshTokenRecord {
   id: number;
@@ -42,8 +43,8 @@ export async function findRefreshTokenForUpdate(db: Queryable, hash: string): Pr
     id: Number(row.id),
     userId: row.user_id,
     deviceId: row.device_id,
-    expiresTs: row.expires_ts === null ? null : Number(row.expires_ts),
-    nextTokenId: row.next_token_id === null ? null : Number(row.next_token_id),
+    expiresTs: nullableNumber(row.expires_ts),
+    nextTokenId: nullableNumber(row.next_token_id),
   };
 }
 

@@ -1,7 +1,7 @@
 /** GET /rooms/{roomId}/context/{eventId}: the split, tokens, state, filter, lazy loading, errors. */
-import { DB_KINDS, startTestServer, v3, type Credentials, type TestServer } from '../support/test-server.js';
-import { createRoom, joinRoom } from '../support/rooms.js';
-import { allEventIds, enc, messages, query, sendMany, type ClientEvent } from './timeline-support.js';
+import { DB_KINDS, v3, type Credentials, type TestServer } from '../support/test-server.js';
+import { createRoom } from '../support/rooms.js';
+import { startTimelineRoom, allEventIds, enc, messages, query, sendMany, type ClientEvent } from './timeline-support.js';
 
 interface ContextBody {
   start: string;
@@ -22,12 +22,7 @@ describe.each(DB_KINDS)('/context on %s', (kind) => {
   let target: string;
 
   beforeAll(async () => {
-    hs = await startTestServer(kind);
-    alice = await hs.createUser('alice');
-    bob = await hs.createUser('bob');
-    eve = await hs.createUser('eve');
-    roomId = await createRoom(hs, alice, { preset: 'public_chat' });
-    await joinRoom(hs, bob, roomId);
+    ({ hs, alice, bob, eve, roomId } = await startTimelineRoom(kind));
     const sent = [...(await sendMany(hs, alice, roomId, 20)), ...(await sendMany(hs, bob, roomId, 20, (i) => `bob ${i}`))];
     target = sent[19]!; // alice's last message: alice before it, bob after it
     all = await allEventIds(hs, roomId);

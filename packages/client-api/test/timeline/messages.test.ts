@@ -1,7 +1,7 @@
 /** GET /rooms/{roomId}/messages: both directions, exact boundaries, tokens, to, filters, lazy loading, errors. */
-import { DB_KINDS, startTestServer, v3, type Credentials, type TestServer } from '../support/test-server.js';
-import { createRoom, invite, joinRoom, sendEvent } from '../support/rooms.js';
-import { allEventIds, enc, messages, paginateAll, sendMany } from './timeline-support.js';
+import { DB_KINDS, v3, type Credentials, type TestServer } from '../support/test-server.js';
+import { createRoom, invite, sendEvent } from '../support/rooms.js';
+import { startTimelineRoom, allEventIds, enc, messages, paginateAll, sendMany } from './timeline-support.js';
 
 const ids = (events: { event_id: string }[]) => events.map((e) => e.event_id);
 
@@ -15,12 +15,7 @@ describe.each(DB_KINDS)('/messages on %s', (kind) => {
   let all: string[];
 
   beforeAll(async () => {
-    hs = await startTestServer(kind);
-    alice = await hs.createUser('alice');
-    bob = await hs.createUser('bob');
-    eve = await hs.createUser('eve');
-    roomId = await createRoom(hs, alice, { preset: 'public_chat' });
-    await joinRoom(hs, bob, roomId);
+    ({ hs, alice, bob, eve, roomId } = await startTimelineRoom(kind));
     await sendMany(hs, alice, roomId, 150);
     await sendMany(hs, bob, roomId, 100, (i) => `bob ${i}`);
     all = await allEventIds(hs, roomId);

@@ -3,9 +3,9 @@
  * aggregations (m.replace, m.thread, m.reference; none for m.annotation) in
  * every read API, /threads and /timestamp_to_event.
  */
-import { DB_KINDS, startTestServer, v3, type Credentials, type TestServer } from '../support/test-server.js';
+import { DB_KINDS, v3, type Credentials, type TestServer } from '../support/test-server.js';
 import { createRoom, joinRoom, sendEvent, sendMessage } from '../support/rooms.js';
-import { enc, messages, query, v1, type ClientEvent } from './timeline-support.js';
+import { startTimelineRoom, enc, messages, query, v1, type ClientEvent } from './timeline-support.js';
 
 interface RelationsBody {
   chunk: ClientEvent[];
@@ -29,12 +29,7 @@ describe.each(DB_KINDS)('relations and aggregations on %s', (kind) => {
   const send = (user: Credentials, content: Record<string, unknown>, type = 'm.room.message') => sendEvent(hs, user, roomId, type, content);
 
   beforeAll(async () => {
-    hs = await startTestServer(kind);
-    alice = await hs.createUser('alice');
-    bob = await hs.createUser('bob');
-    eve = await hs.createUser('eve');
-    roomId = await createRoom(hs, alice, { preset: 'public_chat' });
-    await joinRoom(hs, bob, roomId);
+    ({ hs, alice, bob, eve, roomId } = await startTimelineRoom(kind));
     await joinRoom(hs, eve, roomId);
 
     ev.root = await sendMessage(hs, alice, roomId, 'root');

@@ -1,5 +1,6 @@
 /** Shortcuts for the timeline tests: the read endpoints, and bulk sends straight through the persister. */
-import type { TestServer, Credentials, Reply } from '../support/test-server.js';
+import { startTestServer, type DbKind, type TestServer, type Credentials, type Reply } from '../support/test-server.js';
+import { createRoom, joinRoom } from '../support/rooms.js';
 
 export const v1 = (path: string) => `/_matrix/client/v1${path}`;
 export const enc = encodeURIComponent;
@@ -86,4 +87,13 @@ export async function paginateAll(
     if (pages.length > 1000) throw new Error('pagination does not end');
     from = res.body.end;
   }
+}
+
+/** The common start of the timeline tests: alice's public room with bob joined; eve stays outside. */
+export async function startTimelineRoom(kind: DbKind): Promise<{ hs: TestServer; alice: Credentials; bob: Credentials; eve: Credentials; roomId: string }> {
+  const hs = await startTestServer(kind);
+  const [alice, bob, eve] = [await hs.createUser('alice'), await hs.createUser('bob'), await hs.createUser('eve')];
+  const roomId = await createRoom(hs, alice, { preset: 'public_chat' });
+  await joinRoom(hs, bob, roomId);
+  return { hs, alice, bob, eve, roomId };
 }

@@ -9,8 +9,18 @@ import { ignoredUsers } from '../../accounts/ignored-users.js';
 
 export type Verdict = Awaited<ReturnType<typeof assessVisibility>>[number];
 
-export async function assessForRequester(ctx: ClientApiContext, userId: string, events: readonly StoredEvent[]): Promise<Verdict[]> {
-  const [verdicts, ignored] = await Promise.all([assessVisibility(ctx.db, userId, events), ignoredUsers(ctx.db, userId)]);
+/** `ignored`: the requester's ignore list when the caller already has it (a page scanned in rounds reads it once). */
+export async function assessForRequester(
+  ctx: ClientApiContext,
+  userId: string,
+  events: readonly StoredEvent[],
+  ignored?: ReadonlySet<string>,
+): Promise<Verdict[]> {
+  const [verdicts, ignoredSet] = await Promise.all([assessVisibility(ctx.db, userId, events), ignored ?? ignoredUsers(ctx.db, userId)]);
+  return hideIgnored(events, verdicts, ignoredSet);
+}
+
+function hideIgnored(events: readonly StoredEvent[], verdicts: Verdict[], ignored: ReadonlySet<string>): Verdict[] {
   if (ignored.size === 0) return verdicts;
   return verdicts.map((verdict, i) => {
     const { event } = events[i]!;

@@ -9,6 +9,7 @@
 import type { RoomEvent } from '@lattice/core';
 import { type TopologicalPosition } from '@lattice/rooms';
 import { assessForRequester } from './requester-visibility.js';
+import { ignoredUsers } from '../../accounts/ignored-users.js';
 import type { ClientApiContext } from '../../context.js';
 import { gapAfter, gapBefore } from './pagination-position.js';
 import type { VisibleEvent } from './serialize.js';
@@ -37,13 +38,14 @@ export interface VisiblePage {
 export async function visiblePage(ctx: ClientApiContext, q: PageQuery): Promise<VisiblePage> {
   const { store } = ctx.rooms;
   const events: VisibleEvent[] = [];
+  const ignored = await ignoredUsers(ctx.db, q.userId);
   let cursor = q.from;
   for (let round = 0; round < MAX_SCAN_ROUNDS; round++) {
     const want = q.limit - events.length;
     // One extra row tells whether anything lies beyond the page.
     const page = await store.paginate(q.roomId, cursor, q.dir, want + 1, q.to);
     const scanned = page.events.slice(0, want);
-    const verdicts = await assessForRequester(ctx, q.userId, scanned);
+    const verdicts = await assessForRequester(ctx, q.userId, scanned, ignored);
     scanned.forEach((stored, i) => {
       const { visible, membership } = verdicts[i]!;
       if (visible && (q.matches === undefined || q.matches(stored.event))) events.push({ stored, membership });
