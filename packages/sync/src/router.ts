@@ -14,13 +14,19 @@ import { syncEndpointRouter } from './routes/sync.js';
 import { tagsRouter } from './routes/tags.js';
 import { typingRouter } from './routes/typing.js';
 import { createSyncServices } from './services.js';
+import type { SyncExtension } from './sync/extensions.js';
 
-export function syncRouter(ctx: ClientApiContext): Router {
+export interface SyncRouterOptions {
+  /** Top-level sections other packages add to /sync (end-to-end encryption, presence). */
+  extensions?: readonly SyncExtension[];
+}
+
+export function syncRouter(ctx: ClientApiContext, options: SyncRouterOptions = {}): Router {
   const services = createSyncServices(ctx);
   const versioned = Router();
   versioned.use(rawBody(ctx.config.max_request_body_size));
   versioned.use(
-    syncEndpointRouter(ctx, services),
+    syncEndpointRouter(ctx, services, options.extensions ?? []),
     filterRouter(ctx),
     accountDataRouter(ctx, services),
     tagsRouter(ctx, services),

@@ -13,13 +13,14 @@ import { Router, type Request, type Response } from 'express';
 import { UnreadCounter } from '../notifications/unread-counts.js';
 import { PushRulesCache } from '../notifications/push-rules-cache.js';
 import { POSITION_WAIT_MS, type SyncServices } from '../services.js';
+import type { SyncExtension } from '../sync/extensions.js';
 import { buildSync, type SyncDeps } from '../sync/sync-builder.js';
 import { parseSyncParams } from '../sync/sync-params.js';
 
-export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices): Router {
+export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices, extensions: readonly SyncExtension[]): Router {
   const router = Router();
   const { hub } = ctx.rooms;
-  const deps: SyncDeps = { ctx, services, unread: new UnreadCounter(ctx.db, ctx.rooms.store, new PushRulesCache()) };
+  const deps: SyncDeps = { ctx, services, unread: new UnreadCounter(ctx.db, ctx.rooms.store, new PushRulesCache()), extensions };
   // The Notifier has seen every change after this point: tokens at or past it can skip unchanged rooms.
   const observedFrom = hub.currentToken();
   const roomChangedSince = (since: SyncToken | undefined) =>

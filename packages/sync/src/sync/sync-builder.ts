@@ -24,6 +24,7 @@ import { membershipsAsOf, roomSummaries, type MembershipAt, type RoomSummaryFact
 import { ephemeralEvents, type EphemeralEvent } from './ephemeral.js';
 import { formatSyncEvent, type FormatContext } from './event-format.js';
 import { stateDelta, statesAt, statesAtTimelineStart } from './room-state.js';
+import type { SyncExtension } from './extensions.js';
 import { strippedState } from './stripped-state.js';
 import { loadTimelines, type LoadedTimeline, type RoomWindow } from './timelines.js';
 
@@ -31,6 +32,8 @@ export interface SyncDeps {
   ctx: ClientApiContext;
   services: SyncServices;
   unread: UnreadCounter;
+  /** Sections owned by other packages (end-to-end encryption, presence). */
+  extensions: readonly SyncExtension[];
 }
 
 export interface SyncRequest {
@@ -276,15 +279,20 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   }
 
   const roomCount = Object.values(rooms).reduce((n, s) => n + Object.keys(s).length, 0);
+  const joinedRoomIds = new Set([...memberships].filter(([, m]) => m.membership === 'join').map(([roomId]) => roomId));
+  const contributions = await Promise.all(
+    deps.extensions.map((ext) => ext.contribute({ userId, deviceId, since, to, filter, fullState, joinedRoomIds })),
+  );
   const body: Record<string, unknown> = {
     next_batch: to.toString(),
     account_data: { events: globalAccountData },
-    // Filled by end-to-end encryption (to-device messages, device list changes); wired to their streams in the token.
     to_device: { events: [] },
     device_lists: { changed: [], left: [] },
     rooms,
   };
-  return { body, hasUpdates: roomCount > 0 || globalAccountData.length > 0, roomIds: waitRooms };
+  for (const contribution of contributions) Object.assign(body, contribution.sections);
+  const extensionUpdates = contributions.some((c) => c.hasUpdates);
+  return { body, hasUpdates: roomCount > 0 || globalAccountData.length > 0 || extensionUpdates, roomIds: waitRooms };
 }
 
 /** The user's memberships as of the events position `at` (the current ones, unless they changed since). */
