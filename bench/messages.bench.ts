@@ -5,11 +5,8 @@
  * lazy-loaded members. Every page includes visibility checks and bundled
  * aggregations (a tenth of the messages are thread replies or edits).
  */
-import type { AddressInfo } from 'node:net';
-import { createClientApiApp, createRoomServices, registerAccount, type ClientApiContext } from '@lattice/client-api';
-import { generateSigningKey, parseConfig } from '@lattice/core';
-import { createTestDatabase } from '@lattice/storage';
-import { pino } from 'pino';
+import { registerAccount } from '@lattice/client-api';
+import { startBenchServer } from './lib/client-api-server.js';
 import { measureLatency } from './lib/measure.js';
 
 const EVENTS = 10_000;
@@ -23,14 +20,9 @@ async function get(url: string, token: string): Promise<Record<string, unknown>>
 }
 
 async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
-  const db = await createTestDatabase(kind);
-  const logger = pino({ level: 'silent' });
-  const config = parseConfig('server_name: bench.local\n', { env: {} });
-  const rooms = await createRoomServices({ db, config, signingKey: generateSigningKey('bench'), instanceName: 'bench', logger });
-  const ctx: ClientApiContext = { config, db, logger, rooms };
-  const server = createClientApiApp(ctx).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/_matrix/client/v3`;
+  const server = await startBenchServer(kind);
+  const { ctx, base } = server;
+  const { rooms } = ctx;
 
   const alice = await registerAccount(ctx, { localpart: 'alice', password: 'bench password', session: { refreshable: false } });
   const token = alice.access_token!;
@@ -59,9 +51,7 @@ async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
   const filter = encodeURIComponent(JSON.stringify({ types: ['m.room.message'], lazy_load_members: true }));
   await measureLatency(`[${kind}] /messages filtered + lazy members`, async () => void (await messages(`dir=b&limit=${PAGE}&filter=${filter}`)));
 
-  server.close();
-  await rooms.close();
-  await db.close();
+  await server.close();
 }
 
 for (const kind of ['postgres', 'pglite'] as const) await benchOn(kind);

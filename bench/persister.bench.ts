@@ -3,14 +3,14 @@
  * sequential sends into one room (≥ 500/s) with per-send latency, and 50
  * concurrent senders over 100 rooms (≥ 2,000 events/s). Both drivers.
  */
-import { createLogger, generateSigningKey, getRoomVersion, type HomeserverConfig } from '@lattice/core';
+import { createLogger, generateSigningKey, type HomeserverConfig } from '@lattice/core';
 import { InProcessTransport, createReplicationHub } from '@lattice/replication';
 import { createRooms, type Rooms } from '@lattice/rooms';
 import { createTestDatabase, migrate, openPostgres, testPostgresUrl, type Database } from '@lattice/storage';
+import { createPublicRoom } from './lib/public-room.js';
 
 const SERVER = 'bench.local';
 const ALICE = `@alice:${SERVER}`;
-const v11 = getRoomVersion('11')!;
 
 const BENCH_DB = 'lattice_bench_persister';
 
@@ -55,18 +55,8 @@ async function setUp(kind: Database['kind']): Promise<{ rooms: Rooms; close: () 
   };
 }
 
-async function newRoom(rooms: Rooms): Promise<string> {
-  const { roomId } = await rooms.persister.createRoom({
-    version: v11,
-    creator: ALICE,
-    createContent: {},
-    then: [
-      { type: 'm.room.member', state_key: ALICE, sender: ALICE, content: { membership: 'join' } },
-      { type: 'm.room.power_levels', state_key: '', sender: ALICE, content: { users: { [ALICE]: 100 } } },
-      { type: 'm.room.join_rules', state_key: '', sender: ALICE, content: { join_rule: 'public' } },
-    ],
-  });
-  return roomId;
+function newRoom(rooms: Rooms): Promise<string> {
+  return createPublicRoom(rooms.persister, ALICE);
 }
 
 let txnCounter = 0;

@@ -2,11 +2,22 @@ import express from 'express';
 import type { RequestListener } from 'node:http';
 import type { HomeserverConfig, ListenerConfig, Logger, Metrics, SigningKey } from '@lattice/core';
 import type { Database } from '@lattice/storage';
-import { createClientApiApp, type RoomServices } from '@lattice/client-api';
+import { DeviceListeners, createClientApiApp, type ClientApiContext, type RoomServices } from '@lattice/client-api';
 import { syncRouter } from '@lattice/sync';
-import { MediaRepository, mediaRouter, previewRouter } from '@lattice/media';
-import { operationsRouter } from './bootstrap/operations.js';
-import { httpMetrics } from './bootstrap/http-metrics.js';
+import { MediaRepository, federationMediaRouter, mediaRouter, previewRouter } from '@lattice/media';
+import { createPresenceFeatures } from '@lattice/presence';
+import { createPushModule } from '@lattice/push';
+import { createE2ee } from '@lattice/e2ee';
+import { httpMetrics, operationsRouter } from '@lattice/worker-runtime';
+import {
+  FederationSender,
+  OutboundMembership,
+  createFederationApp,
+  createFederationTransport,
+  federationRoomsRouter,
+  federationRouter,
+  type FederationTransport,
+} from '@lattice/federation';
 
 export interface HomeserverContext {
   config: HomeserverConfig;
@@ -15,6 +26,8 @@ export interface HomeserverContext {
   signingKey: SigningKey;
   metrics: Metrics;
   rooms: RoomServices;
+  /** Keys, signed requests, discovery; built here when the caller did not. */
+  federation?: FederationTransport;
 }
 
 /**
@@ -23,9 +36,34 @@ export interface HomeserverContext {
  */
 export function handlerForListener(ctx: HomeserverContext): (listener: ListenerConfig) => RequestListener {
   // Built once: these routers hold per-process state (sync caches, media upload waiters).
-  const clientCtx = { config: ctx.config, db: ctx.db, logger: ctx.logger, rooms: ctx.rooms };
-  const media = new MediaRepository(ctx.db, ctx.config.media_store_path, ctx.config.max_upload_size);
-  const routers = [syncRouter(clientCtx), mediaRouter(clientCtx, media), previewRouter(clientCtx, { media })];
+  const clientCtx: ClientApiContext = { config: ctx.config, db: ctx.db, logger: ctx.logger, rooms: ctx.rooms, devices: new DeviceListeners() };
+  const media = MediaRepository.fromConfig(ctx.db, ctx.config);
+  const federation = ctx.federation ?? createFederationTransport(ctx, ctx.signingKey);
+  // Presence (its writer and timers), TURN credentials, OpenID (its userinfo route is a federation one).
+  const presence = createPresenceFeatures(clientCtx);
+  presence.start().catch((err: unknown) => ctx.logger.error({ err }, 'presence failed to start'));
+  // End-to-end encryption: keys, to-device, key backup, dehydrated devices, and its /sync sections.
+  const e2ee = createE2ee(clientCtx);
+  // Push rules, notifications evaluated as events are persisted, pushers and their sender.
+  const push = createPushModule(clientCtx);
+  const routers = [
+    syncRouter(clientCtx, { extensions: [presence.syncExtension, e2ee.syncExtension, push.syncExtension] }),
+    push.router,
+    e2ee.router,
+    mediaRouter(clientCtx, media, { remote: federation.media }),
+    previewRouter(clientCtx, { media }),
+    presence.clientRouter,
+  ];
+  // Rooms over federation: inbound PDUs (staged work resumed), the read and membership endpoints,
+  // local users' remote joins and invites, and the sender of local events to other servers.
+  const federationDeps = { ...federation, ctx: clientCtx };
+  const federationSender = new FederationSender(federationDeps);
+  const federationRooms = federationRoomsRouter(federationDeps, { forward: (event, origin) => federationSender.forward(event, origin) });
+  clientCtx.remoteMembership = new OutboundMembership(federationDeps);
+  federationRooms.processor.resume().catch((err: unknown) => ctx.logger.error({ err }, 'resuming staged federation PDUs failed'));
+  federationSender.start().catch((err: unknown) => ctx.logger.error({ err }, 'federation sender failed to start'));
+  // This server's media for other servers: behind the federation router's own X-Matrix check.
+  const federationRoutes = federationRouter(federationDeps, [federationRooms.router, federationMediaRouter(clientCtx, media, [])]);
   return (listener) => {
     const app = express();
     app.disable('x-powered-by');
@@ -35,7 +73,15 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
     }
     app.use(httpMetrics(ctx.metrics));
     app.use(operationsRouter(ctx.db, undefined));
-    app.use(createClientApiApp(clientCtx, { trustProxy: listener.x_forwarded, routers }));
+    const names = new Set(listener.resources.flatMap((r) => r.names));
+    const servesFederation = names.has('federation') || names.has('keys');
+    if (servesFederation && !names.has('client')) {
+      // A federation listener (e.g. TLS on 8448): /_matrix/federation and /_matrix/key only.
+      app.use(createFederationApp(ctx.logger, [presence.federationRouter, federationRoutes], { trustProxy: listener.x_forwarded }));
+      return app;
+    }
+    const listenerRouters = servesFederation ? [...routers, presence.federationRouter, federationRoutes] : routers;
+    app.use(createClientApiApp(clientCtx, { trustProxy: listener.x_forwarded, routers: listenerRouters }));
     return app;
   };
 }

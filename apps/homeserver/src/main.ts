@@ -7,14 +7,18 @@ import { createLogger, createMetrics, loadConfig } from '@lattice/core';
 import { migrate, openDatabase } from '@lattice/storage';
 import { createRoomServices } from '@lattice/client-api';
 import { registerReplicationMetrics } from '@lattice/replication';
-import { parseArgs } from './bootstrap/args.js';
-import { resolveConfigPath } from './bootstrap/config-path.js';
+import {
+  closeListeners,
+  loadOrCreateSigningKey,
+  onShutdownSignal,
+  parseArgs,
+  reportStartupError,
+  resolveConfigPath,
+  startListeners,
+} from '@lattice/worker-runtime';
 import { ensureDefaultConfig } from './bootstrap/first-run.js';
-import { loadOrCreateSigningKey } from './bootstrap/signing-key.js';
-import { closeListeners, startListeners } from './bootstrap/listeners.js';
-import { onShutdownSignal } from './bootstrap/shutdown.js';
+import { createFederationTransport } from '@lattice/federation';
 import { handlerForListener } from './homeserver-app.js';
-import { reportStartupError } from './bootstrap/startup-error.js';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), { c: 'config' });
@@ -29,11 +33,12 @@ async function main(): Promise<void> {
 
   const db = await openDatabase(config.database, config.config_dir);
   await migrate(db);
+  const federation = createFederationTransport({ config, db, logger }, signingKey);
   // One process is the writer of every stream; the worker split names its instances in config.
   const rooms = await createRoomServices({ db, config, signingKey, instanceName: 'master', logger });
   registerReplicationMetrics(rooms.hub, metrics);
 
-  const listeners = await startListeners(config, handlerForListener({ config, db, logger, signingKey, metrics, rooms }), logger);
+  const listeners = await startListeners(config, handlerForListener({ config, db, logger, signingKey, metrics, rooms, federation }), logger);
   logger.info({ server_name: config.server_name, database: db.kind }, 'Lattice homeserver started');
 
   onShutdownSignal(async () => {

@@ -1,11 +1,15 @@
 import type { HomeserverConfig, Logger } from '@lattice/core';
 import type { ReplicationHub, TypingManager, UserWritePositions } from '@lattice/replication';
-import type { EventPersister, RoomStore } from '@lattice/rooms';
+import type { EventPersisterApi, RoomStore } from '@lattice/rooms';
 import type { Database } from '@lattice/storage';
+import type { DeviceListeners } from './accounts/device-listeners.js';
+import type { RemoteMembership } from './routes/rooms/remote-membership.js';
+import type { RemoteHierarchySource } from './routes/hierarchy/remote-hierarchy.js';
 
 /** The room machinery handlers share (issue 3): writes go through the persister, reads through the store. */
 export interface RoomServices {
-  persister: EventPersister;
+  /** The local EventPersister, or (client-reader of the worker split) a client of the room's owning persister. */
+  persister: EventPersisterApi;
   store: RoomStore;
   /** This worker's view of the streams: positions it has seen, update subscriptions. */
   hub: ReplicationHub;
@@ -20,4 +24,10 @@ export interface ClientApiContext {
   db: Database;
   logger: Logger;
   rooms: RoomServices;
+  /** Told when devices are deleted (end-to-end encryption announces the device list change). */
+  devices?: DeviceListeners;
+  /** Joins, leaves and invites that need other servers (set when federation is enabled). */
+  remoteMembership?: RemoteMembership;
+  /** Space children held by other servers, for /hierarchy (set when federation is enabled). */
+  remoteHierarchy?: RemoteHierarchySource;
 }

@@ -10,7 +10,9 @@ import {
   InProcessUserWritePositions,
   TypingManager,
   createReplicationHub,
+  type ReplicationHubOptions,
   type ReplicationTransport,
+  type UserWritePositions,
 } from '@lattice/replication';
 import { createRooms } from '@lattice/rooms';
 import type { Database } from '@lattice/storage';
@@ -26,6 +28,10 @@ export interface RoomServicesOptions {
   transport?: ReplicationTransport;
   /** How long the hub may coalesce writer-position flushes to the database. */
   flushDelayMs?: number;
+  /** A split deployment's stream topology (which streams this instance writes, who writes each, row sources). */
+  hub?: Pick<ReplicationHubOptions, 'writes' | 'writesTyping' | 'streamWriters' | 'rowSources'>;
+  /** Where users' latest write positions are kept (Redis across replicas); default: this process's memory. */
+  userWrites?: UserWritePositions;
 }
 
 export interface ClosableRoomServices extends RoomServices {
@@ -35,7 +41,7 @@ export interface ClosableRoomServices extends RoomServices {
 export async function createRoomServices(opts: RoomServicesOptions): Promise<ClosableRoomServices> {
   const { db, config, signingKey, instanceName, logger } = opts;
   const transport = opts.transport ?? new InProcessTransport(logger);
-  const hub = await createReplicationHub({ db, transport, instanceName, logger, flushDelayMs: opts.flushDelayMs });
+  const hub = await createReplicationHub({ db, transport, instanceName, logger, flushDelayMs: opts.flushDelayMs, ...opts.hub });
   const rooms = createRooms({ db, config, signingKey, instanceName, hub, logger });
   const typing = new TypingManager(hub.memoryWriter('typing'));
   return {
@@ -43,7 +49,7 @@ export async function createRoomServices(opts: RoomServicesOptions): Promise<Clo
     store: rooms.store,
     hub,
     typing,
-    userWrites: new InProcessUserWritePositions(),
+    userWrites: opts.userWrites ?? new InProcessUserWritePositions(),
     close: async () => {
       typing.close();
       rooms.close();

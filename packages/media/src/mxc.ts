@@ -9,6 +9,11 @@ import { Errors, isValidServerName } from '@lattice/core';
 
 const MEDIA_ID = /^[A-Za-z0-9_-]{1,255}$/;
 
+/** A server name that can name media (and a directory): the grammar's "." and ".." are no host's names. */
+export function isValidMediaOrigin(serverName: string): boolean {
+  return isValidServerName(serverName) && !serverName.startsWith('.') && !serverName.includes('..');
+}
+
 export function isValidMediaId(mediaId: string): boolean {
   return MEDIA_ID.test(mediaId);
 }
@@ -34,7 +39,7 @@ export interface MediaRef {
 export function mediaRefOf(params: Record<string, string | string[] | undefined>): MediaRef {
   const serverName = typeof params.serverName === 'string' ? params.serverName : '';
   const mediaId = typeof params.mediaId === 'string' ? params.mediaId : '';
-  if (!isValidServerName(serverName)) throw Errors.invalidParam('Invalid server name');
+  if (!isValidMediaOrigin(serverName)) throw Errors.invalidParam('Invalid server name');
   if (!isValidMediaId(mediaId)) throw Errors.notFound('Unknown media ID');
   return { serverName, mediaId };
 }

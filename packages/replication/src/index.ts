@@ -16,3 +16,4 @@ export * from './redis/redis-transport.js';
 export * from './redis/redis-user-write-positions.js';
 export * from './redis/events-row-source.js';
 export * from './redis/gap-filler.js';
+export { CachesRowSource, recordCacheInvalidation } from './caches/cache-invalidations.js';

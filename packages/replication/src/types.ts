@@ -36,6 +36,8 @@ export interface EventStreamRow {
 export interface RoomScopedRow {
   room_id: string;
   user_id?: string;
+  /** typing rows: everyone typing in the room after this change (how other workers follow typing). */
+  user_ids?: string[];
 }
 
 /** Rows of user-scoped streams (account_data, to_device, push_rules, device_lists). */

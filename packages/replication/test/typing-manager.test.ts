@@ -31,7 +31,7 @@ describe('TypingManager', () => {
   test('typing publishes a room row at the next position', () => {
     typing.setTyping(ROOM1, ALICE, true, 10_000);
     expect(typing.typingUsers(ROOM1)).toEqual([ALICE]);
-    expect(updates).toEqual([{ stream: 'typing', instance: 'main', position: 1, rows: [{ room_id: ROOM1, user_id: ALICE }] }]);
+    expect(updates).toEqual([{ stream: 'typing', instance: 'main', position: 1, rows: [{ room_id: ROOM1, user_id: ALICE, user_ids: [ALICE] }] }]);
     expect(reader.current('typing')).toBe(1);
   });
 

@@ -159,6 +159,11 @@ export interface EventPersisterApi {
    * (wait for it / record it for read-your-writes before answering the client).
    */
   createEvent(draft: EventDraft, opts?: { txn?: TxnKey }): Promise<SendResult>;
+  /**
+   * Only where events are written (the persister, not a client of a remote one): runs `hook` after each
+   * committed batch, before its rows are published (push notifications). Returns the hook's removal.
+   */
+  onPersisted?(hook: (events: readonly SendResult[]) => Promise<void>): () => void;
 }
 
 /**

@@ -19,8 +19,14 @@ export interface PersistEvent {
   event: RoomEvent;
   /** Canonical wire JSON. */
   json: string;
-  /** The state group holding the state after the event. */
-  stateGroup: number;
+  /** The state group holding the state after the event; null for an outlier (no state known). */
+  stateGroup: number | null;
+  /** Received over federation without its state (e.g. a member of an auth chain, a remote invite). */
+  outlier?: boolean;
+  /** Failed the auth checks on receipt: kept (other events may cite it) but never state or timeline. */
+  rejectedReason?: string;
+  /** Passed auth against its own state but not against the current state: kept out of timelines and state. */
+  softFailed?: boolean;
   /** For a state event: the current state event it replaces. */
   replacesState: string | null;
   /** For a redaction that takes effect: the redacted event. */
@@ -38,6 +44,13 @@ export interface PersistBatch {
   /** Present when the batch creates the room. */
   room?: { version: string; creator: string };
   txn?: TxnKey & { eventId: string };
+  /**
+   * Remote events: the current-state entries that change (state resolution decides, not event
+   * order), replacing the default of "every state event of the batch becomes current".
+   */
+  currentState?: RoomEvent[];
+  /** Remote events: the local users' memberships that change (default: from the current-state changes). */
+  localMemberships?: RoomEvent[];
 }
 
 /** What every batch of a statement shares. */
@@ -84,21 +97,26 @@ export async function persistBatches(tx: Queryable, ctx: PersistContext, batches
   // ORDER BY the ordinality: nextval() in the select list runs after the sort, so positions follow batch order.
   s.cte(
     `INSERT INTO events (event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender,
-       origin_server_ts, received_ts, json, instance_name, replaces_state)
+       origin_server_ts, received_ts, json, instance_name, replaces_state, outlier, rejected_reason, soft_failed)
      SELECT e.id, e.room, nextval('${EVENTS_SEQUENCE}'), e.depth, e.type, e.sk, e.sender, e.ts, ${ts}, e.json,
-       ${s.p(ctx.instanceName)}, e.rs
+       ${s.p(ctx.instanceName)}, e.rs, e.outlier, e.rejected, e.soft
      FROM unnest(${s.p(evs.map((e) => e.event.event_id))}::text[], ${s.p(evs.map((e) => e.event.room_id))}::text[],
        ${s.p(evs.map((e) => e.event.depth))}::bigint[], ${s.p(evs.map((e) => e.event.type))}::text[],
        ${s.p(evs.map((e) => e.event.state_key ?? null))}::text[], ${s.p(evs.map((e) => e.event.sender))}::text[],
        ${s.p(evs.map((e) => e.event.origin_server_ts))}::bigint[], ${s.p(evs.map((e) => e.json))}::text[],
-       ${s.p(evs.map((e) => e.replacesState))}::text[]) WITH ORDINALITY AS e (id, room, depth, type, sk, sender, ts, json, rs, ord)
+       ${s.p(evs.map((e) => e.replacesState))}::text[], ${s.p(evs.map((e) => e.outlier === true))}::boolean[],
+       ${s.p(evs.map((e) => e.rejectedReason ?? null))}::text[], ${s.p(evs.map((e) => e.softFailed === true))}::boolean[])
+       WITH ORDINALITY AS e (id, room, depth, type, sk, sender, ts, json, rs, outlier, rejected, soft, ord)
      ORDER BY e.ord
      RETURNING event_id, stream_ordering`,
   );
-  s.cte(
-    `INSERT INTO event_to_state_groups (event_id, state_group)
-     SELECT * FROM unnest(${s.p(evs.map((e) => e.event.event_id))}::text[], ${s.p(evs.map((e) => e.stateGroup))}::bigint[])`,
-  );
+  const withState = evs.filter((e) => e.stateGroup !== null);
+  if (withState.length > 0) {
+    s.cte(
+      `INSERT INTO event_to_state_groups (event_id, state_group)
+       SELECT * FROM unnest(${s.p(withState.map((e) => e.event.event_id))}::text[], ${s.p(withState.map((e) => e.stateGroup))}::bigint[])`,
+    );
+  }
 
   const edges = pairs(evs, (e) => prevEventIds(e.event));
   if (edges[0].length > 0) {
@@ -119,7 +137,8 @@ export async function persistBatches(tx: Queryable, ctx: PersistContext, batches
     s.cte(
       `INSERT INTO rooms (room_id, room_version, creator, created_ts)
        SELECT *, ${ts} FROM unnest(${s.p(created.map((b) => b.roomId))}::text[],
-         ${s.p(created.map((b) => b.room!.version))}::text[], ${s.p(created.map((b) => b.room!.creator))}::text[])`,
+         ${s.p(created.map((b) => b.room!.version))}::text[], ${s.p(created.map((b) => b.room!.creator))}::text[])
+       ON CONFLICT (room_id) DO NOTHING`,
     );
   }
   const txns = batches.flatMap((b) => (b.txn ? [{ ...b.txn, roomId: b.roomId }] : []));
@@ -165,20 +184,22 @@ function addExtremityWrites(s: Statement, batches: readonly PersistBatch[]): voi
 }
 
 function addStateWrites(s: Statement, ctx: PersistContext, batches: readonly PersistBatch[]): void {
-  // Current state: the last event of a room's batch for each key wins.
+  // Current state: the last event of a room's batch for each key wins (unless the batch says otherwise).
   const current = new Map<string, RoomEvent>();
   const members: PersistEvent[] = [];
-  const local = new Map<string, PersistEvent>();
+  const local = new Map<string, RoomEvent>();
   for (const batch of batches) {
     for (const e of batch.events) {
-      const ev = e.event;
-      if (ev.state_key === undefined) continue;
-      current.set(`${ev.room_id}|${stateKeyOf(ev.type, ev.state_key)}`, ev);
-      if (ev.type === 'm.room.member') {
-        members.push(e);
-        if (serverNameOf(ev.state_key) === ctx.serverName) local.set(`${ev.room_id}|${ev.state_key}`, e);
+      if (e.event.type === 'm.room.member' && e.event.state_key !== undefined && e.rejectedReason === undefined) members.push(e);
+    }
+    const changes = batch.currentState ?? batch.events.flatMap((e) => (e.event.state_key === undefined ? [] : [e.event]));
+    for (const ev of changes) {
+      current.set(`${ev.room_id}|${stateKeyOf(ev.type, ev.state_key!)}`, ev);
+      if (batch.localMemberships === undefined && ev.type === 'm.room.member' && serverNameOf(ev.state_key!) === ctx.serverName) {
+        local.set(`${ev.room_id}|${ev.state_key}`, ev);
       }
     }
+    for (const ev of batch.localMemberships ?? []) local.set(`${ev.room_id}|${ev.state_key}`, ev);
   }
   if (current.size > 0) {
     const cs = [...current.values()];
@@ -203,12 +224,15 @@ function addStateWrites(s: Statement, ctx: PersistContext, batches: readonly Per
   }
   if (local.size > 0) {
     const lm = [...local.values()];
+    // The event may be one of this statement's (w0) or already stored (state resolution brought it back).
     s.cte(
       `INSERT INTO local_current_membership (user_id, room_id, event_id, membership, stream_ordering)
-       SELECT m.uid, m.room, m.id, m.ms, w0.stream_ordering
-       FROM unnest(${s.p(lm.map((e) => e.event.state_key))}::text[], ${s.p(lm.map((e) => e.event.room_id))}::text[],
-         ${s.p(lm.map((e) => e.event.event_id))}::text[], ${s.p(lm.map((e) => membershipOf(e.event)))}::text[]) AS m (uid, room, id, ms)
-       JOIN w0 ON w0.event_id = m.id
+       SELECT m.uid, m.room, m.id, m.ms, COALESCE(w0.stream_ordering, ev.stream_ordering)
+       FROM unnest(${s.p(lm.map((e) => e.state_key))}::text[], ${s.p(lm.map((e) => e.room_id))}::text[],
+         ${s.p(lm.map((e) => e.event_id))}::text[], ${s.p(lm.map((e) => membershipOf(e)))}::text[]) AS m (uid, room, id, ms)
+       LEFT JOIN w0 ON w0.event_id = m.id
+       LEFT JOIN events ev ON ev.event_id = m.id
+       WHERE COALESCE(w0.stream_ordering, ev.stream_ordering) IS NOT NULL
        ON CONFLICT (user_id, room_id) DO UPDATE
          SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership, stream_ordering = EXCLUDED.stream_ordering`,
     );

@@ -21,7 +21,6 @@ import {
   type StateLookup,
   type StateMap,
 } from '@lattice/core';
-import type { EventStreamRow } from '@lattice/replication';
 import { SQLSTATE, StateGroupStore, sqlStateOf } from '@lattice/storage';
 import type {
   CreateRoomOptions,
@@ -38,6 +37,8 @@ import { GroupCommit } from './group-commit.js';
 import { persistBatches, type PersistBatch, type PersistContext, type PersistEvent } from './persist-batch.js';
 import { redactedEventIdOf, redactionApplies } from './redactions.js';
 import type { RoomStore } from './store.js';
+import { RemoteEventPersister } from './remote/remote-persister.js';
+import { streamRow } from './stream-row.js';
 import { loadWriterState, type Extremity, type RoomWriterState } from './writer-state.js';
 
 /** prev_events cited per event: the spec allows 20; fewer keeps events small when a room forks widely. */
@@ -48,6 +49,13 @@ const WRITER_CACHE_SIZE = 10_000;
 const GROUPS_IN_FLIGHT = 2;
 /** Messages per group at most. */
 const MAX_GROUP = 200;
+
+/**
+ * Runs after an event batch commits and before its rows are published, so what it
+ * writes (push notifications) is in place when readers see the events. Failures are
+ * logged: the events are committed whatever the hook does.
+ */
+export type PersistedEventsHook = (events: readonly SendResult[]) => Promise<void>;
 
 /** An event built and authorised, waiting for its transaction. */
 interface PreparedEvent {
@@ -86,17 +94,26 @@ export class EventPersister implements EventPersisterApi {
   /** v1–2 cite auth events with their reference hash: computed once per event. */
   private readonly refs = new WeakMap<RoomEvent, EventReference>();
   private readonly clock: () => number;
+  private readonly persistedHooks = new Set<PersistedEventsHook>();
   private readonly groupCommit = new GroupCommit<PersistBatch, Map<string, number>>({
     write: (batches) => this.writeGroup(batches),
     maxInFlight: GROUPS_IN_FLIGHT,
     maxGroup: MAX_GROUP,
   });
 
+  private remoteEvents: RemoteEventPersister | undefined;
+
   constructor(
     private readonly ctx: RoomsContext,
     private readonly store: RoomStore,
   ) {
     this.clock = ctx.clock ?? Date.now;
+  }
+
+  /** Events received over federation, written through this persister's per-room queue. */
+  get remote(): RemoteEventPersister {
+    this.remoteEvents ??= new RemoteEventPersister(this.ctx, this.store, this);
+    return this.remoteEvents;
   }
 
   async createRoom(opts: CreateRoomOptions): Promise<{ roomId: string; events: SendResult[] }> {
@@ -148,6 +165,38 @@ export class EventPersister implements EventPersisterApi {
         throw err;
       }
     });
+  }
+
+  /**
+   * Runs `fn` in the room's queue, so work from federation is serialised with
+   * local sends. `fn` gets the room's writer state (undefined for a room not
+   * held here) and hands back the state after its writes, or undefined to have
+   * it reloaded from the database; it must not mutate the state it was given.
+   */
+  exclusive<T>(roomId: string, fn: (room: RoomWriterState | undefined) => Promise<{ result: T; room: RoomWriterState | undefined }>): Promise<T> {
+    return this.queue.run(roomId, async () => {
+      let room: RoomWriterState | undefined;
+      try {
+        room = await this.writerFor(roomId);
+      } catch (err) {
+        if (!(err instanceof MatrixError && err.status === 404)) throw err;
+      }
+      try {
+        const { result, room: next } = await fn(room);
+        if (next === undefined) this.writers.delete(roomId);
+        else this.writers.set(roomId, next);
+        return result;
+      } catch (err) {
+        this.writers.delete(roomId);
+        throw err;
+      }
+    });
+  }
+
+  /** Registers a hook run for every committed batch (see PersistedEventsHook); returns its removal. */
+  onPersisted(hook: PersistedEventsHook): () => void {
+    this.persistedHooks.add(hook);
+    return () => this.persistedHooks.delete(hook);
   }
 
   /** Forgets the in-memory state of a room (e.g. after another path wrote to it). */
@@ -292,8 +341,21 @@ export class EventPersister implements EventPersisterApi {
     const ordered = prepared.map((p) => positions!.get(p.event.event_id)!);
     const rows = prepared.map((p) => streamRow(p.event));
     this.store.applyEventRows(rows); // this worker's own reads see the write at once
+    const results = prepared.map((p, i) => ({ event: p.event, streamOrdering: ordered[i]!, deduplicated: false }));
+    await this.runPersistedHooks(results);
     writer.publish(ordered, rows);
-    return prepared.map((p, i) => ({ event: p.event, streamOrdering: ordered[i]!, deduplicated: false }));
+    return results;
+  }
+
+  /** Runs the onPersisted hooks; other write paths of this persister (federation) call it before publishing too. */
+  async runPersistedHooks(results: readonly SendResult[]): Promise<void> {
+    for (const hook of this.persistedHooks) {
+      try {
+        await hook(results);
+      } catch (err) {
+        this.ctx.logger.error({ err, roomId: results[0]?.event.room_id }, 'persisted-events hook failed');
+      }
+    }
   }
 
   /** One group of messages of different rooms, in one statement outside any transaction (it commits as it answers). */
@@ -342,16 +404,4 @@ function persistEvent(p: PreparedEvent, stateGroup: number): PersistEvent {
   const e: PersistEvent = { event: p.event, json: p.json, stateGroup, replacesState: p.replacesState };
   if (p.appliesRedactionTo !== undefined) e.appliesRedactionTo = p.appliesRedactionTo;
   return e;
-}
-
-function streamRow(event: RoomEvent): EventStreamRow {
-  const membership = event.type === 'm.room.member' ? event.content['membership'] : undefined;
-  return {
-    event_id: event.event_id,
-    room_id: event.room_id,
-    type: event.type,
-    state_key: event.state_key ?? null,
-    sender: event.sender,
-    membership: typeof membership === 'string' ? membership : null,
-  };
 }

@@ -71,6 +71,12 @@ export class RoomStore implements RoomStoreApi {
     }
   }
 
+  /** Drops events from the cache whose stored row was rewritten (an outlier taken into the DAG). */
+  forgetEvents(eventIds: readonly string[]): void {
+    for (const id of eventIds) this.events.delete(id);
+    this.generation++;
+  }
+
   async roomVersion(roomId: string): Promise<RoomVersion | undefined> {
     const cached = this.versions.get(roomId);
     if (cached) return cached;

@@ -1,14 +1,12 @@
 /**
  * The routes of @lattice/sync under the client API prefixes: /sync, filters,
- * account data, tags, typing, receipts, read markers and
- * (read-only) push rules. Mounted beside the
+ * account data, tags, typing, receipts and read markers. Mounted beside the
  * client API router (apps/homeserver; the sync worker role later).
  */
-import { CLIENT_API_PREFIXES, rawBody, type ClientApiContext } from '@lattice/client-api';
+import { CLIENT_API_PREFIXES, peekEventsRouter, rawBody, type ClientApiContext } from '@lattice/client-api';
 import { Router } from 'express';
 import { accountDataRouter } from './routes/account-data.js';
 import { filterRouter } from './routes/filter.js';
-import { pushRulesRouter } from './routes/push-rules.js';
 import { receiptsRouter } from './routes/receipts.js';
 import { syncEndpointRouter } from './routes/sync.js';
 import { tagsRouter } from './routes/tags.js';
@@ -32,7 +30,8 @@ export function syncRouter(ctx: ClientApiContext, options: SyncRouterOptions = {
     tagsRouter(ctx, services),
     typingRouter(ctx),
     receiptsRouter(ctx, services),
-    pushRulesRouter(ctx),
+    // Room previews: GET /events?room_id=… long-polls like /sync (client-api's handler).
+    peekEventsRouter(ctx),
   );
   const router = Router();
   router.use(CLIENT_API_PREFIXES, versioned);

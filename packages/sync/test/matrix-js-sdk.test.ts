@@ -2,13 +2,14 @@
 import { ClientEvent, RoomEvent, SyncState, createClient, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
 import { createRoom, joinRoom, sendMessage } from '../../client-api/test/support/rooms.js';
 import type { TestServer } from '../../client-api/test/support/test-server.js';
-import { startSyncTestServer } from './support/sync-server.js';
+// matrix-js-sdk reads GET /pushrules/ before its first sync: mounted with @lattice/push as apps/homeserver does.
+import { startPushTestServer } from '../../push/test/support/push-server.js';
 
 describe('matrix-js-sdk sync', () => {
   let hs: TestServer;
   let client: MatrixClient | undefined;
   beforeAll(async () => {
-    hs = await startSyncTestServer('pglite');
+    hs = await startPushTestServer('pglite');
   });
   afterAll(async () => {
     client?.stopClient();

@@ -1,5 +1,5 @@
-/** Filters, account data, tags, typing, receipts, read markers, unread counts, ignored users, lazy loading. */
-import { createRoom, joinRoom, sendEvent, sendMessage } from '../../client-api/test/support/rooms.js';
+/** Filters, account data, tags, typing, receipts, read markers, ignored users, lazy loading (unread counts: @lattice/push). */
+import { createRoom, joinRoom, sendMessage } from '../../client-api/test/support/rooms.js';
 import { DB_KINDS, v3, type Credentials, type TestServer } from '../../client-api/test/support/test-server.js';
 import { startSyncTestServer, sync, type SyncEvent } from './support/sync-server.js';
 
@@ -135,35 +135,6 @@ describe.each(DB_KINDS)('sync features on %s', (kind) => {
     expect(fullyRead.body).toEqual({ event_id: eventId });
     const unknownEvent = await hs.request('POST', v3(`/rooms/${enc(roomId)}/receipt/m.read/${enc(`$${'a'.repeat(43)}`)}`), { token: bob.access_token, body: {} });
     expect(unknownEvent.status).toBe(404);
-  });
-
-  test('unread counts from push rules: messages count, mentions highlight, receipts reset', async () => {
-    const dm = await createRoom(hs, alice, { preset: 'public_chat' });
-    await joinRoom(hs, bob, dm);
-    const before = await sync(hs, bob);
-    expect(before.rooms.join[dm]!.unread_notifications).toEqual({ notification_count: 0, highlight_count: 0 });
-    await sendMessage(hs, alice, dm, 'hello there');
-    await sendEvent(hs, alice, dm, 'm.room.message', { msgtype: 'm.text', body: 'look', 'm.mentions': { user_ids: [bob.user_id] } });
-    const last = await sendMessage(hs, alice, dm, 'third');
-    const counted = await sync(hs, bob, { since: before.next_batch });
-    expect(counted.rooms.join[dm]!.unread_notifications).toEqual({ notification_count: 3, highlight_count: 1 });
-    // Alice's own messages never notify her.
-    expect((await sync(hs, alice)).rooms.join[dm]!.unread_notifications).toEqual({ notification_count: 0, highlight_count: 0 });
-    await hs.request('POST', v3(`/rooms/${enc(dm)}/receipt/m.read.private/${enc(last)}`), { token: bob.access_token, body: {} });
-    const read = await sync(hs, bob, { since: counted.next_batch });
-    expect(read.rooms.join[dm]!.unread_notifications).toEqual({ notification_count: 0, highlight_count: 0 });
-  });
-
-  test('threaded unread counts with unread_thread_notifications', async () => {
-    const room = await createRoom(hs, alice, { preset: 'public_chat' });
-    await joinRoom(hs, bob, room);
-    const root = await sendMessage(hs, alice, room, 'root');
-    await sendEvent(hs, alice, room, 'm.room.message', { msgtype: 'm.text', body: 'in thread', 'm.relates_to': { rel_type: 'm.thread', event_id: root } });
-    const body = await sync(hs, bob, { filter: { room: { timeline: { unread_thread_notifications: true } } } });
-    expect(body.rooms.join[room]!.unread_notifications).toEqual({ notification_count: 1, highlight_count: 0 });
-    expect(body.rooms.join[room]!.unread_thread_notifications).toEqual({ [root]: { notification_count: 1, highlight_count: 0 } });
-    const plain = await sync(hs, bob);
-    expect(plain.rooms.join[room]!.unread_notifications).toEqual({ notification_count: 2, highlight_count: 0 });
   });
 
   test('ignored users: their messages and invites are hidden', async () => {

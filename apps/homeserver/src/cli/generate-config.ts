@@ -7,9 +7,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateConfigYaml, parseServerName } from '@lattice/core';
-import { parseArgs, stringFlag } from '../bootstrap/args.js';
-import { resolveConfigPath } from '../bootstrap/config-path.js';
-import { loadOrCreateSigningKey } from '../bootstrap/signing-key.js';
+import { parseArgs, resolveConfigPath, stringFlag } from '@lattice/worker-runtime';
+import { loadOrCreateSigningKey } from '@lattice/worker-runtime';
 
 const USAGE = 'usage: generate-config --server-name NAME [--config PATH] [--data-dir DIR]';
 

@@ -8,8 +8,7 @@
 import { createInterface } from 'node:readline/promises';
 import { loadConfig } from '@lattice/core';
 import type { HomeserverConfig } from '@lattice/core';
-import { parseArgs, stringFlag } from '../bootstrap/args.js';
-import { resolveConfigPath } from '../bootstrap/config-path.js';
+import { parseArgs, resolveConfigPath, stringFlag } from '@lattice/worker-runtime';
 import { registerWithSharedSecret } from './shared-secret-registration.js';
 
 const USAGE = 'usage: register-user -u USERNAME [-p PASSWORD] [--admin] [--config PATH] [--url http://127.0.0.1:8008]';

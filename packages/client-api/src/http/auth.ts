@@ -7,8 +7,10 @@
 import { Errors } from '@lattice/core';
 import type { Request, RequestHandler } from 'express';
 import type { ClientApiContext } from '../context.js';
+import { accessTokenCacheOf } from '../accounts/token-cache.js';
+import { assertGuestMayUse } from '../accounts/guest-policy.js';
 import { hashToken } from '../crypto/tokens.js';
-import { findAccessToken, markAccessTokenUsed } from '../stores/access-tokens.js';
+import { findAccessToken, markAccessTokenUsed, type AccessTokenRecord } from '../stores/access-tokens.js';
 import { recordDeviceSeen } from '../stores/devices.js';
 import './request-types.js';
 import type { Requester } from './request-types.js';
@@ -30,17 +32,44 @@ export function accessTokenOf(req: Request): string | undefined {
 export async function authenticate(ctx: ClientApiContext, req: Request): Promise<Requester> {
   const token = accessTokenOf(req);
   if (token === undefined) throw Errors.missingToken();
-  const record = await findAccessToken(ctx.db, hashToken(token));
+  const record = await lookUpToken(ctx, hashToken(token));
   if (!record) throw Errors.unknownToken(false);
   const now = Date.now();
   if (record.expiresTs !== null && record.expiresTs <= now) {
     throw Errors.unknownToken(record.refreshTokenId !== null, 'Access token has expired');
   }
-  if (!record.used) await markAccessTokenUsed(ctx.db, record.id);
+  if (!record.used) {
+    await markAccessTokenUsed(ctx.db, record.id);
+    record.used = true;
+  }
   if (record.deviceLastSeenTs === null || now - record.deviceLastSeenTs > LAST_SEEN_GRANULARITY_MS) {
     recordSeenOnSuccess(ctx, req, record.userId, record.deviceId, now);
+    // The record may be cached: note the visit so the next requests don't record it again.
+    record.deviceLastSeenTs = now;
   }
+  // Guests reach only the endpoints the spec opens to them.
+  if (record.isGuest) assertGuestMayUse(req);
   return { userId: record.userId, deviceId: record.deviceId, isGuest: record.isGuest, accessTokenId: record.id };
+}
+
+/**
+ * The token's record, from this worker's cache when it may trust it. A
+ * revocation on another replica may still be on its way here: when the user's
+ * latest recorded `caches` write is one this worker has not applied yet, the
+ * database (the source of truth) answers instead.
+ */
+async function lookUpToken(ctx: ClientApiContext, hash: string): Promise<AccessTokenRecord | undefined> {
+  const { hub, userWrites } = ctx.rooms;
+  const cache = accessTokenCacheOf(hub);
+  const cached = cache.get(hash);
+  if (cached) {
+    const revokedAt = (await userWrites.get(cached.userId)).caches;
+    if (revokedAt === undefined || hub.positions.isCaughtUp('caches', revokedAt)) return cached;
+  }
+  const readAt = cache.snapshot();
+  const record = await findAccessToken(ctx.db, hash);
+  if (record) cache.set(hash, record, readAt);
+  return record;
 }
 
 /** Updates the device's last-seen data once the response succeeded, so a rejected request writes nothing. */

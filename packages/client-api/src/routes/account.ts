@@ -13,6 +13,7 @@ import { objectBody } from '../http/body.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { optionalBoolean, optionalString, requireString } from '../http/validate.js';
 import { deleteAllDevices } from '../stores/devices.js';
+import { revokingTokens } from '../accounts/token-revocation.js';
 import { clearProfile } from '../stores/profiles.js';
 import { markDeactivated, setPasswordHash } from '../stores/users.js';
 import { passwordReauth } from '../uia/policies.js';
@@ -31,11 +32,12 @@ export function accountRouter(ctx: ClientApiContext): Router {
 
     const uia = await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
     const passwordHash = await hashPassword(newPassword);
-    await ctx.db.transaction(async (tx) => {
+    const removed = await revokingTokens(ctx, userId, async (tx) => {
       await setPasswordHash(tx, userId, passwordHash);
       // The requesting device stays logged in (the spec: SHOULD NOT revoke its token).
-      if (logoutDevices) await deleteAllDevices(tx, userId, deviceId);
+      return logoutDevices ? deleteAllDevices(tx, userId, deviceId) : [];
     });
+    await ctx.devices?.removed(userId, removed);
     await uia.finish();
     res.json({});
   }
@@ -48,11 +50,12 @@ export function accountRouter(ctx: ClientApiContext): Router {
     optionalString(body, 'id_server');
 
     const uia = await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
-    await ctx.db.transaction(async (tx) => {
+    const removed = await revokingTokens(ctx, userId, async (tx) => {
       await markDeactivated(tx, userId, erase);
       await clearProfile(tx, userId);
-      await deleteAllDevices(tx, userId);
+      return deleteAllDevices(tx, userId);
     });
+    await ctx.devices?.removed(userId, removed);
     await uia.finish();
     res.json({ id_server_unbind_result: 'success' });
   }

@@ -6,6 +6,7 @@ import { requesterOf, requireAuth } from '../http/auth.js';
 import { objectBody, optionalObjectBody } from '../http/body.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { optionalString, requireStringArray } from '../http/validate.js';
+import { revokingTokens } from '../accounts/token-revocation.js';
 import { deleteDevices, getDevice, listDevices, setDeviceDisplayName, type DeviceRecord } from '../stores/devices.js';
 import { passwordReauth } from '../uia/policies.js';
 import { requireUserInteractiveAuth } from '../uia/user-interactive-auth.js';
@@ -51,7 +52,8 @@ export function devicesRouter(ctx: ClientApiContext): Router {
     // Clients commonly send the first, auth-less attempt without a body.
     const body = optionalObjectBody(req);
     const uia = await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
-    await deleteDevices(ctx.db, userId, [req.params.deviceId]);
+    const removed = await revokingTokens(ctx, userId, (tx) => deleteDevices(tx, userId, [req.params.deviceId]));
+    await ctx.devices?.removed(userId, removed);
     await uia.finish();
     res.json({});
   }
@@ -61,7 +63,8 @@ export function devicesRouter(ctx: ClientApiContext): Router {
     const body = objectBody(req);
     const deviceIds = requireStringArray(body, 'devices');
     const uia = await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
-    await deleteDevices(ctx.db, userId, deviceIds);
+    const removed = await revokingTokens(ctx, userId, (tx) => deleteDevices(tx, userId, deviceIds));
+    await ctx.devices?.removed(userId, removed);
     await uia.finish();
     res.json({});
   }

@@ -2,22 +2,28 @@
  * GET/POST /login (spec "Login", legacy API) with m.login.password. Unknown users,
  * wrong passwords and foreign user ids all get the same 403 after the same
  * amount of hashing work; a deactivated account is only revealed to someone who
- * knows its password.
+ * knows its password. m.login.token (when login_via_existing_session is on)
+ * redeems a POST /login/get_token token, once.
  */
 import { Errors, MatrixError } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import { localUserIdFromIdentifier } from '../accounts/localpart.js';
 import { readSessionOptions, startSession } from '../accounts/sessions.js';
+import { revokingTokens } from '../accounts/token-revocation.js';
+import type { ScriptRunner } from '@lattice/storage';
 import type { ClientApiContext } from '../context.js';
 import { verifyPassword } from '../crypto/password-hash.js';
+import { hashToken } from '../crypto/tokens.js';
 import { objectBody } from '../http/body.js';
 import { RateLimiter } from '../http/rate-limiter.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { optionalObject, optionalString, requireString } from '../http/validate.js';
-import { findUserForLogin } from '../stores/users.js';
+import { consumeLoginToken } from '../stores/login-tokens.js';
+import { findUserForLogin, getUser, type UserRecord } from '../stores/users.js';
 import { clientWellKnown } from './well-known.js';
 
-const LOGIN_FLOWS = { flows: [{ type: 'm.login.password' }] };
+const LOGIN_FLOWS: { flows: Array<Record<string, unknown>> } = { flows: [{ type: 'm.login.password' }] };
+const TOKEN_LOGIN = 'm.login.token';
 
 const badCredentials = () => Errors.forbidden('Invalid username or password');
 
@@ -44,16 +50,30 @@ export function loginRouter(ctx: ClientApiContext): Router {
   const perAddress = new RateLimiter(ctx.config.rc_login.address);
   const perAccount = new RateLimiter(ctx.config.rc_login.account);
   const failures = new RateLimiter(ctx.config.rc_login.failed_attempts);
+  // m.login.token exists here only to redeem POST /login/get_token tokens.
+  const tokenLogin = ctx.config.login_via_existing_session.enabled;
+  const loginFlows = tokenLogin ? { flows: [...LOGIN_FLOWS.flows, { type: TOKEN_LOGIN, get_login_token: true }] } : LOGIN_FLOWS;
 
   async function login(req: Request, res: Response): Promise<void> {
     perAddress.consume(req.ip ?? 'unknown');
     const body = objectBody(req);
     const type = requireString(body, 'type');
-    if (type !== 'm.login.password') throw new MatrixError(400, 'M_UNKNOWN', `Unknown login type: ${type}`);
+    const session = readSessionOptions(body);
+    let user: UserRecord;
+    if (type === 'm.login.password') user = await passwordUser(body);
+    else if (type === TOKEN_LOGIN && tokenLogin) user = await tokenUser(body);
+    else throw new MatrixError(400, 'M_UNKNOWN', `Unknown login type: ${type}`);
+
+    const start = (tx: ScriptRunner) => startSession(tx, ctx.config, { userId: user.userId, ...session });
+    // Logging in on an existing device revokes the tokens it had.
+    const issued = session.deviceId === undefined ? await ctx.db.transaction(start) : await revokingTokens(ctx, user.userId, start);
+    res.json({ user_id: user.userId, home_server: ctx.config.server_name, well_known: wellKnown, ...issued });
+  }
+
+  /** The account a password login proves, or the (rate-limited) 403. */
+  async function passwordUser(body: Record<string, unknown>): Promise<UserRecord> {
     const named = loginUser(body);
     const password = requireString(body, 'password');
-    const session = readSessionOptions(body);
-
     const userId = localUserIdFromIdentifier(named, ctx.config.server_name);
     // Keyed by the name tried, so guessing at unknown accounts is limited too.
     const accountKey = (userId ?? named).toLowerCase();
@@ -66,15 +86,22 @@ export function loginRouter(ctx: ClientApiContext): Router {
       throw badCredentials();
     }
     if (user.deactivated) throw Errors.userDeactivated();
+    return user;
+  }
 
-    const issued = await ctx.db.transaction((tx) => startSession(tx, ctx.config, { userId: user.userId, ...session }));
-    res.json({ user_id: user.userId, home_server: ctx.config.server_name, well_known: wellKnown, ...issued });
+  /** The account an m.login.token token was issued for; the token is used up either way. */
+  async function tokenUser(body: Record<string, unknown>): Promise<UserRecord> {
+    const userId = await consumeLoginToken(ctx.db, hashToken(requireString(body, 'token')));
+    const user = userId === undefined ? undefined : await getUser(ctx.db, userId);
+    if (!user) throw Errors.forbidden('Invalid login token');
+    if (user.deactivated) throw Errors.userDeactivated();
+    return user;
   }
 
   router
     .route('/login')
     .get((_req, res) => {
-      res.json(LOGIN_FLOWS);
+      res.json(loginFlows);
     })
     .post(login)
     .all(methodNotAllowed);

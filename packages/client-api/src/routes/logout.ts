@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { ClientApiContext } from '../context.js';
 import { requesterOf, requireAuth } from '../http/auth.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
+import { revokingTokens } from '../accounts/token-revocation.js';
 import { deleteAllDevices, deleteDevices } from '../stores/devices.js';
 
 export function logoutRouter(ctx: ClientApiContext): Router {
@@ -12,14 +13,17 @@ export function logoutRouter(ctx: ClientApiContext): Router {
     .route('/logout')
     .post(requireAuth(ctx), async (req, res) => {
       const { userId, deviceId } = requesterOf(req);
-      await deleteDevices(ctx.db, userId, [deviceId]);
+      const removed = await revokingTokens(ctx, userId, (tx) => deleteDevices(tx, userId, [deviceId]));
+      await ctx.devices?.removed(userId, removed);
       res.json({});
     })
     .all(methodNotAllowed);
   router
     .route('/logout/all')
     .post(requireAuth(ctx), async (req, res) => {
-      await deleteAllDevices(ctx.db, requesterOf(req).userId);
+      const { userId } = requesterOf(req);
+      const removed = await revokingTokens(ctx, userId, (tx) => deleteAllDevices(tx, userId));
+      await ctx.devices?.removed(userId, removed);
       res.json({});
     })
     .all(methodNotAllowed);

@@ -11,7 +11,8 @@ import { hashToken } from '../crypto/tokens.js';
 import { objectBody } from '../http/body.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { requireString } from '../http/validate.js';
-import { findRefreshTokenForUpdate, linkNextRefreshToken, retireForExchange } from '../stores/refresh-tokens.js';
+import { revokingTokens } from '../accounts/token-revocation.js';
+import { findRefreshTokenForUpdate, linkNextRefreshToken, refreshTokenOwner, retireForExchange } from '../stores/refresh-tokens.js';
 
 export function refreshRouter(ctx: ClientApiContext): Router {
   const router = Router();
@@ -19,9 +20,13 @@ export function refreshRouter(ctx: ClientApiContext): Router {
     .route('/refresh')
     .post(async (req, res) => {
       const token = requireString(objectBody(req), 'refresh_token');
-      const issued = await ctx.db.transaction(async (tx) => {
+      const hash = hashToken(token);
+      const owner = await refreshTokenOwner(ctx.db, hash);
+      if (owner === undefined) throw Errors.unknownToken(false, 'Unknown refresh token');
+      // The exchange retires the access token issued with this refresh token.
+      const issued = await revokingTokens(ctx, owner, async (tx) => {
         const now = Date.now();
-        const current = await findRefreshTokenForUpdate(tx, hashToken(token));
+        const current = await findRefreshTokenForUpdate(tx, hash);
         if (!current) throw Errors.unknownToken(false, 'Unknown refresh token');
         // The device still exists: the client may log in again keeping its state.
         if (current.expiresTs !== null && current.expiresTs <= now) throw Errors.unknownToken(true, 'Refresh token has expired');

@@ -6,6 +6,7 @@
 import { Errors, MatrixError } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import { normaliseLocalpart, userIdOf } from '../accounts/localpart.js';
+import { guestToUpgrade, registerGuest, upgradeGuest } from '../accounts/guests.js';
 import { checkNewPassword } from '../accounts/password-policy.js';
 import { readSessionOptions, startSession, type IssuedSession } from '../accounts/sessions.js';
 import type { ClientApiContext } from '../context.js';
@@ -28,6 +29,8 @@ function assertRegistrationEnabled(ctx: ClientApiContext): void {
 async function availableLocalpart(ctx: ClientApiContext, username: string): Promise<string> {
   const localpart = normaliseLocalpart(username, ctx.config.server_name);
   if (localpart instanceof MatrixError) throw localpart;
+  // The server notices user is created on first use: nobody may take its name first.
+  if (localpart === ctx.config.server_notices?.system_mxid_localpart) throw Errors.userInUse();
   if (await userExists(ctx.db, userIdOf(localpart, ctx.config.server_name))) throw Errors.userInUse();
   return localpart;
 }
@@ -81,25 +84,38 @@ export function registerRouter(ctx: ClientApiContext): Router {
 
   async function register(req: Request, res: Response): Promise<void> {
     const kind = req.query.kind ?? 'user';
-    if (kind === 'guest') throw Errors.forbidden('Guest access is disabled');
-    if (kind !== 'user') throw Errors.invalidParam("'kind' must be 'user' or 'guest'");
-    assertRegistrationEnabled(ctx);
+    if (kind !== 'user' && kind !== 'guest') throw Errors.invalidParam("'kind' must be 'user' or 'guest'");
     const address = req.ip ?? 'unknown';
     const wait = perAddress.check(address);
     if (wait > 0) throw Errors.limitExceeded(wait);
+    if (kind === 'guest') {
+      // Guests need no registration policy but allow_guest_access, and no UIA (Synapse's behaviour).
+      // "all parameters … with the exception of initial_device_display_name MUST BE ignored".
+      const displayName = objectBody(req).initial_device_display_name;
+      const guest = await registerGuest(ctx, { initialDisplayName: typeof displayName === 'string' ? displayName : undefined });
+      perAddress.take(address);
+      res.json(guest);
+      return;
+    }
+    assertRegistrationEnabled(ctx);
 
     const body = objectBody(req);
     const username = optionalString(body, 'username');
     const password = optionalString(body, 'password');
+    const guestAccessToken = optionalString(body, 'guest_access_token');
     const inhibitLogin = optionalBoolean(body, 'inhibit_login') ?? false;
     const session = readSessionOptions(body);
-    const localpart = username === undefined ? undefined : await availableLocalpart(ctx, username);
+    const guestUserId = guestAccessToken === undefined ? undefined : await guestToUpgrade(ctx, guestAccessToken, username);
+    const localpart = username === undefined || guestUserId !== undefined ? undefined : await availableLocalpart(ctx, username);
     if (password !== undefined) checkNewPassword(ctx.config, password);
 
     const uia = await requireUserInteractiveAuth(ctx, req, body, { flows: REGISTRATION_FLOWS, userId: null });
     if (password === undefined) throw Errors.missingParam('password');
 
-    const account = await registerAccount(ctx, { localpart, password, session: inhibitLogin ? undefined : session });
+    const account =
+      guestUserId === undefined
+        ? await registerAccount(ctx, { localpart, password, session: inhibitLogin ? undefined : session })
+        : await upgradeGuest(ctx, guestUserId, password, inhibitLogin ? undefined : session);
     perAddress.take(address);
     await uia.finish();
     res.json(account);

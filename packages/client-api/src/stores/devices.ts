@@ -66,14 +66,23 @@ export async function setDeviceDisplayName(db: Queryable, userId: string, device
   return rowCount > 0;
 }
 
-export async function deleteDevices(db: Queryable, userId: string, deviceIds: readonly string[]): Promise<void> {
-  if (deviceIds.length === 0) return;
-  await db.query('DELETE FROM devices WHERE user_id = $1 AND device_id = ANY($2::text[])', [userId, deviceIds]);
+/** Returns the ids of the devices that existed and were deleted. */
+export async function deleteDevices(db: Queryable, userId: string, deviceIds: readonly string[]): Promise<string[]> {
+  if (deviceIds.length === 0) return [];
+  const { rows } = await db.query<{ device_id: string }>(
+    'DELETE FROM devices WHERE user_id = $1 AND device_id = ANY($2::text[]) RETURNING device_id',
+    [userId, deviceIds],
+  );
+  return rows.map((r) => r.device_id);
 }
 
-/** Deletes every device of the user except `keep` (if given). */
-export async function deleteAllDevices(db: Queryable, userId: string, keep?: string): Promise<void> {
-  await db.query('DELETE FROM devices WHERE user_id = $1 AND device_id IS DISTINCT FROM $2', [userId, keep ?? null]);
+/** Deletes every device of the user except `keep` (if given); returns the ids deleted. */
+export async function deleteAllDevices(db: Queryable, userId: string, keep?: string): Promise<string[]> {
+  const { rows } = await db.query<{ device_id: string }>(
+    'DELETE FROM devices WHERE user_id = $1 AND device_id IS DISTINCT FROM $2 RETURNING device_id',
+    [userId, keep ?? null],
+  );
+  return rows.map((r) => r.device_id);
 }
 
 export async function recordDeviceSeen(

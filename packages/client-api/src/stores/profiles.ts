@@ -1,4 +1,7 @@
-/** The profiles table: display name and avatar of local users. */
+/**
+ * The profiles of local users: display name and avatar in `profiles`, every
+ * other field (m.tz, custom keys, spec v1.16) in `profile_fields` as JSON.
+ */
 import type { Queryable } from '@lattice/storage';
 
 export interface Profile {
@@ -25,4 +28,32 @@ export async function setProfileField(db: Queryable, userId: string, field: Prof
 
 export async function clearProfile(db: Queryable, userId: string): Promise<void> {
   await db.query('UPDATE profiles SET displayname = NULL, avatar_url = NULL WHERE user_id = $1', [userId]);
+  await db.query('DELETE FROM profile_fields WHERE user_id = $1', [userId]);
+}
+
+/** The profile's other fields (m.tz, custom keys), by name. */
+export async function getOtherProfileFields(db: Queryable, userId: string): Promise<Record<string, unknown>> {
+  const { rows } = await db.query<{ field_name: string; value: unknown }>(
+    'SELECT field_name, value FROM profile_fields WHERE user_id = $1 ORDER BY field_name',
+    [userId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.field_name, r.value]));
+}
+
+/** Locks the user's profile row until the transaction ends (serialises size checks); false if there is none. */
+export async function lockProfile(tx: Queryable, userId: string): Promise<boolean> {
+  const { rows } = await tx.query('SELECT 1 FROM profiles WHERE user_id = $1 FOR UPDATE', [userId]);
+  return rows.length > 0;
+}
+
+export async function setOtherProfileField(db: Queryable, userId: string, field: string, value: unknown): Promise<void> {
+  await db.query(
+    `INSERT INTO profile_fields (user_id, field_name, value) VALUES ($1, $2, $3::jsonb)
+     ON CONFLICT (user_id, field_name) DO UPDATE SET value = EXCLUDED.value`,
+    [userId, field, JSON.stringify(value)],
+  );
+}
+
+export async function deleteOtherProfileField(db: Queryable, userId: string, field: string): Promise<void> {
+  await db.query('DELETE FROM profile_fields WHERE user_id = $1 AND field_name = $2', [userId, field]);
 }

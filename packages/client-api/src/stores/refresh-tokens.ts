@@ -31,6 +31,12 @@ export async function insertRefreshToken(
   return Number(rows[0]!.id);
 }
 
+/** The user a refresh token belongs to (no lock: to know whose tokens an exchange revokes). */
+export async function refreshTokenOwner(db: Queryable, hash: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ user_id: string }>('SELECT user_id FROM refresh_tokens WHERE token_hash = $1', [hash]);
+  return rows[0]?.user_id;
+}
+
 /** Looks a refresh token up and locks its row, serialising concurrent refreshes of it. */
 export async function findRefreshTokenForUpdate(db: Queryable, hash: string): Promise<RefreshTokenRecord | undefined> {
   const { rows } = await db.query<RefreshTokenRow>(

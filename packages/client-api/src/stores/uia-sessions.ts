@@ -8,6 +8,8 @@ export interface UiaSessionRecord {
   userId: string | null;
   completed: string[];
   createdTs: number;
+  /** The flows the session offered (null for sessions started before they were recorded). */
+  flows: string[][] | null;
 }
 
 interface UiaSessionRow {
@@ -17,26 +19,28 @@ interface UiaSessionRow {
   user_id: string | null;
   completed: string[];
   created_ts: string | number;
+  flows: string[][] | null;
 }
 
 export async function createUiaSession(
   db: Queryable,
-  session: { sessionId: string; method: string; path: string; userId: string | null },
+  session: { sessionId: string; method: string; path: string; userId: string | null; flows: string[][] },
   now = Date.now(),
 ): Promise<void> {
-  await db.query('INSERT INTO uia_sessions (session_id, method, path, user_id, created_ts) VALUES ($1, $2, $3, $4, $5)', [
+  await db.query('INSERT INTO uia_sessions (session_id, method, path, user_id, created_ts, flows) VALUES ($1, $2, $3, $4, $5, $6::jsonb)', [
     session.sessionId,
     session.method,
     session.path,
     session.userId,
     now,
+    JSON.stringify(session.flows),
   ]);
 }
 
 /** The session, unless it does not exist or was created before `notBefore`. */
 export async function getUiaSession(db: Queryable, sessionId: string, notBefore: number): Promise<UiaSessionRecord | undefined> {
   const { rows } = await db.query<UiaSessionRow>(
-    'SELECT session_id, method, path, user_id, completed, created_ts FROM uia_sessions WHERE session_id = $1 AND created_ts >= $2',
+    'SELECT session_id, method, path, user_id, completed, created_ts, flows FROM uia_sessions WHERE session_id = $1 AND created_ts >= $2',
     [sessionId, notBefore],
   );
   const row = rows[0];
@@ -48,6 +52,7 @@ export async function getUiaSession(db: Queryable, sessionId: string, notBefore:
     userId: row.user_id,
     completed: row.completed,
     createdTs: Number(row.created_ts),
+    flows: row.flows,
   };
 }
 

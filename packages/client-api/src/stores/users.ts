@@ -103,3 +103,24 @@ export async function setPasswordHash(db: Queryable, userId: string, passwordHas
 export async function markDeactivated(db: Queryable, userId: string, erase: boolean): Promise<void> {
   await db.query('UPDATE users SET deactivated = TRUE, erased = erased OR $2 WHERE user_id = $1', [userId, erase]);
 }
+
+/** The next numeric localpart for a guest account (guest_user_id_seq). */
+export async function nextGuestLocalpart(db: Queryable): Promise<string> {
+  const { rows } = await db.query<{ id: string | number }>("SELECT nextval('guest_user_id_seq') AS id");
+  return String(rows[0]!.id);
+}
+
+/**
+ * Turns a guest account into a full one (spec "Guest Access": upgrading via
+ * /register). False, and nothing written, unless `userId` is still a guest.
+ */
+export async function upgradeGuestUser(db: Queryable, userId: string, passwordHash: string, displayname: string): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE users SET is_guest = FALSE, password_hash = $2 WHERE user_id = $1 AND is_guest', [
+    userId,
+    passwordHash,
+  ]);
+  if (rowCount === 0) return false;
+  // A guest who chose a display name keeps it.
+  await db.query('UPDATE profiles SET displayname = COALESCE(displayname, $2) WHERE user_id = $1', [userId, displayname]);
+  return true;
+}

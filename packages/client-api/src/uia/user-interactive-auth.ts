@@ -38,7 +38,7 @@ export interface UiaPassed {
 }
 
 /** Can `stage` be attempted next, i.e. does some flow continue `completed` with it? */
-function isNextStage(flows: string[][], completed: readonly string[], stage: string): boolean {
+export function isNextStage(flows: string[][], completed: readonly string[], stage: string): boolean {
   return flows.some((flow) => completed.every((s, i) => flow[i] === s) && flow[completed.length] === stage);
 }
 
@@ -50,10 +50,11 @@ function requestPath(req: Request): string {
   return req.originalUrl.split('?', 1)[0]!;
 }
 
-async function newSession(ctx: ClientApiContext, req: Request, userId: string | null): Promise<UiaSessionRecord> {
+async function newSession(ctx: ClientApiContext, req: Request, policy: UiaPolicy): Promise<UiaSessionRecord> {
   const now = Date.now();
   await deleteUiaSessionsBefore(ctx.db, now - UIA_SESSION_LIFETIME_MS);
-  const session = { sessionId: generateSecretId(), method: req.method, path: requestPath(req), userId, completed: [], createdTs: now };
+  const { userId, flows } = policy;
+  const session = { sessionId: generateSecretId(), method: req.method, path: requestPath(req), userId, flows, completed: [], createdTs: now };
   await createUiaSession(ctx.db, session, now);
   return session;
 }
@@ -77,13 +78,13 @@ export async function requireUserInteractiveAuth(
 
   const auth = optionalObject(body, 'auth');
   if (auth === undefined) {
-    const session = await newSession(ctx, req, policy.userId);
+    const session = await newSession(ctx, req, policy);
     throw new UiaRequiredError(state(session, []));
   }
 
   let session: UiaSessionRecord;
   if (auth.session === undefined) {
-    session = await newSession(ctx, req, policy.userId);
+    session = await newSession(ctx, req, policy);
   } else {
     if (typeof auth.session !== 'string') throw Errors.invalidParam("'auth.session' must be a string");
     const found = await getUiaSession(ctx.db, auth.session, Date.now() - UIA_SESSION_LIFETIME_MS);

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
-export type StringFormat = 'path' | 'url' | 'base_url' | 'server_name' | 'ip' | 'cidr';
+export type StringFormat = 'path' | 'url' | 'base_url' | 'server_name' | 'ip' | 'cidr' | 'turn_uri';
 
 export interface FormatContext {
   configDir: string;
@@ -60,4 +60,6 @@ export const FORMATS: Record<StringFormat, FormatCheck> = {
     isValidServerName(value) ? value : { error: 'must be a server name: hostname or IP literal, optionally with :port' },
   ip: (value) => (isIP(value) !== 0 ? value : { error: 'must be an IPv4 or IPv6 address' }),
   cidr: (value) => (isValidCidr(value) ? value : { error: 'must be an IP address or CIDR range such as 10.0.0.0/8' }),
+  // voip.yaml: TURN URIs match ^turns?: (RFC 7065).
+  turn_uri: (value) => (/^turns?:\S+$/.test(value) ? value : { error: 'must be a turn: or turns: URI' }),
 };

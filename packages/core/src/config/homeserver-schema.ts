@@ -5,6 +5,9 @@
 import { DEFAULT_ROOM_VERSION, ROOM_VERSIONS } from '../room-versions.js';
 import { isValidServerName } from './formats.js';
 import { bool, duration, int, list, num, obj, record, size, str, variant, type ObjectSchema } from './schema.js';
+import { WORKER_KEYS } from './worker-schema.js';
+import { ACCOUNTS_EXTRA_KEYS } from './accounts-extra-schema.js';
+import { PRESENCE_VOIP_KEYS } from './presence-voip-schema.js';
 
 /**
  * Synapse's default ip_range_blacklist: outbound requests (federation, push,
@@ -129,6 +132,39 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
   }),
   media_store_path: str({ format: 'path', default: 'media_store' }),
   max_upload_size: size({ default: '50M' }),
+  // Synapse's key and defaults: thumbnails generated as soon as an image is uploaded.
+  thumbnail_sizes: list(
+    obj(
+      { width: int({ min: 1, required: true }), height: int({ min: 1, required: true }), method: str({ oneOf: ['crop', 'scale'], default: 'scale' }) },
+      { required: true },
+    ),
+    {
+      default: [
+        { width: 32, height: 32, method: 'crop' },
+        { width: 96, height: 96, method: 'crop' },
+        { width: 320, height: 240, method: 'scale' },
+        { width: 640, height: 480, method: 'scale' },
+        { width: 800, height: 600, method: 'scale' },
+      ],
+    },
+  ),
+  // An S3-compatible bucket behind media_store_path (the keys of Synapse's S3 storage provider's config).
+  media_storage_s3: obj(
+    {
+      bucket: str({ required: true }),
+      endpoint_url: str({ format: 'url' }),
+      region_name: str({ default: 'us-east-1' }),
+      access_key_id: str({ required: true }),
+      secret_access_key: str({ required: true }),
+      prefix: str({ default: '' }),
+    },
+    { default: undefined },
+  ),
+  // Synapse's per-user upload quotas: each entry caps the bytes a user may upload within a rolling period.
+  media_upload_limits: list(
+    obj({ time_period_ms: duration({ alias: 'time_period', required: true }), max_size: size({ required: true }) }, { required: true }),
+    { default: [] },
+  ),
   max_request_body_size: size({ default: '10M' }),
   app_service_config_files: list(str({ format: 'path' }), { default: [] }),
   trusted_key_servers: list(
@@ -139,6 +175,12 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
     { default: [{ server_name: 'matrix.org' }] },
   ),
   federation_verify_certificates: bool(true),
+  // Absent: every server may federate; a list (even empty) allows only those servers, both directions.
+  federation_domain_whitelist: list(str({ format: 'server_name' })),
+  // How long remote servers may use our published keys before refetching (valid_until_ts); Synapse's default.
+  key_refresh_interval_ms: duration({ alias: 'key_refresh_interval', default: '1d' }),
+  // Keys this server used to sign with, published as old_verify_keys (Synapse's shape: key id → {key, expired_ts}).
+  old_signing_keys: record(obj({ key: str({ required: true }), expired_ts: int({ min: 0, required: true }) }), { default: {} }),
   federation_custom_ca_list: list(str({ format: 'path' })),
   // Lattice's own: server name → "host:port" to connect to, skipping discovery (tests, private deployments).
   federation_host_map: record(str({ format: 'server_name' }), { default: {} }),
@@ -153,6 +195,8 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
   // to a glob, or to a regular expression when it starts with '^'; a URL matching every component of an entry is refused.
   url_preview_url_blacklist: list(record(str()), { alias: 'url_preview_url_blocklist', default: [] }),
   max_spider_size: size({ default: '10M' }),
+  // Synapse's key: oEmbed providers files (oembed.com's providers.json format) for URL previews.
+  oembed: obj({ additional_providers: list(str({ format: 'path' }), { default: [] }) }),
   default_room_version: str({ oneOf: [...ROOM_VERSIONS.keys()], default: DEFAULT_ROOM_VERSION }),
   refresh_token_lifetime_ms: duration({ alias: 'refresh_token_lifetime' }),
   // Synapse's `refreshable_access_token_lifetime` (default 5m).
@@ -185,4 +229,10 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
     reject_limit: int({ min: 0, default: 50 }),
     concurrent: int({ min: 1, default: 3 }),
   }),
+  // The worker split's topology (worker-schema.ts).
+  ...WORKER_KEYS,
+  // Guests, login tokens, server notices (accounts-extra-schema.ts).
+  ...ACCOUNTS_EXTRA_KEYS,
+  // Presence and TURN credentials (presence-voip-schema.ts).
+  ...PRESENCE_VOIP_KEYS,
 });

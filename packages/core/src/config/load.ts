@@ -11,6 +11,7 @@ import { applyEnvOverrides, blameFrom } from './env-overrides.js';
 import { ALWAYS_BLACKLISTED, HOMESERVER_SCHEMA } from './homeserver-schema.js';
 import type { HomeserverConfig } from './types.js';
 import { validate } from './validate.js';
+import { workerTopologyRules } from './worker-schema.js';
 
 export interface ParseConfigOptions {
   /** Directory relative paths resolve against; loadConfig passes the file's directory. */
@@ -57,7 +58,7 @@ export function parseConfig(yamlText: string, opts: ParseConfigOptions = {}): Ho
   const result = validate(HOMESERVER_SCHEMA, raw, { configDir, root: raw, blame: blameFrom(overrides.sources) });
   warnings.push(...result.warnings);
   const config = result.value as Record<string, unknown>;
-  const errors = [...result.errors, ...crossKeyRules(config)];
+  const errors = [...result.errors, ...crossKeyRules(config), ...workerTopologyRules(config)];
   if (errors.length > 0) throw new ConfigError(errors, warnings, opts.source);
 
   return { ...complete(config), config_dir: configDir, warnings } as HomeserverConfig;

@@ -72,7 +72,72 @@ export interface TrustedKeyServer {
   verify_keys?: Record<string, string>;
 }
 
-export interface HomeserverConfig extends RateLimitsConfig {
+/** The worker split's topology (worker-schema.ts): Synapse's worker_app/worker_name/instance_map/stream_writers. */
+export type WorkerRole =
+  | 'homeserver'
+  | 'client-reader'
+  | 'sync'
+  | 'event-persister'
+  | 'federation-inbound'
+  | 'federation-sender'
+  | 'media';
+
+export interface InstanceLocation {
+  host: string;
+  /** The instance's internal listener (worker-to-worker calls, plain HTTP on the private network). */
+  port: number;
+}
+
+export interface WorkerTopologyConfig {
+  /** The role this process runs; `homeserver` (default) is every role in one process. */
+  worker_app: WorkerRole;
+  /** This instance's name: its stream writer name and instance_map key. */
+  worker_name?: string;
+  /** Shared secret authenticating internal worker-to-worker calls. */
+  worker_replication_secret?: string;
+  instance_map: Record<string, InstanceLocation>;
+  /** Instances writing each stream; events are sharded over `events` by a consistent hash of the room id. */
+  stream_writers: Record<
+    'events' | 'account_data' | 'to_device' | 'device_lists' | 'presence' | 'receipts' | 'push_rules' | 'caches' | 'typing',
+    string[]
+  >;
+}
+
+/** accounts-extra-schema.ts: guests, login tokens, server notices (Synapse's keys). */
+export interface AccountsExtraConfig {
+  /** Guests may register (POST /register?kind=guest). */
+  allow_guest_access: boolean;
+  /** POST /login/get_token: m.login.token tokens for a user's new devices; token_timeout in ms. */
+  login_via_existing_session: { enabled: boolean; require_ui_auth: boolean; token_timeout: number };
+  /** The system user and room of server notices; absent: server notices are off. */
+  server_notices?: {
+    system_mxid_localpart: string;
+    system_mxid_display_name?: string;
+    system_mxid_avatar_url?: string;
+    room_name: string;
+    room_avatar_url?: string;
+    room_topic?: string;
+    auto_join: boolean;
+  };
+}
+
+/** presence-voip-schema.ts: presence and TURN credentials (Synapse's keys). */
+export interface PresenceVoipConfig {
+  /** false: presence is neither tracked nor sent (PUT /presence is accepted and ignored). */
+  presence: { enabled: boolean };
+  turn_uris: string[];
+  /** Time-limited TURN credentials (username "expiry:user_id", password base64(HMAC-SHA1(secret, username))). */
+  turn_shared_secret?: string;
+  /** Static TURN credentials, used when there is no shared secret. */
+  turn_username?: string;
+  turn_password?: string;
+  /** Milliseconds the time-limited credentials stay valid (Synapse's default: 1h). */
+  turn_user_lifetime: number;
+  /** Guests may get TURN credentials. */
+  turn_allow_guests: boolean;
+}
+
+export interface HomeserverConfig extends RateLimitsConfig, WorkerTopologyConfig, AccountsExtraConfig, PresenceVoipConfig {
   server_name: string;
   /** Always ends with '/'. Defaults to https://server_name/. */
   public_baseurl: string;
@@ -91,12 +156,24 @@ export interface HomeserverConfig extends RateLimitsConfig {
   password_config: { enabled: boolean; minimum_length: number };
   media_store_path: string;
   max_upload_size: number;
+  /** An S3-compatible bucket every stored upload is also put in (and fetched back from when missing on disk). */
+  media_storage_s3?: { bucket: string; endpoint_url?: string; region_name: string; access_key_id: string; secret_access_key: string; prefix: string };
+  /** Thumbnails made right after an image upload (others on demand). Default: Synapse's five sizes. */
+  thumbnail_sizes: Array<{ width: number; height: number; method: 'crop' | 'scale' }>;
+  /** Per-user upload quotas: at most max_size bytes (in total) uploaded within any time_period_ms. Default []. */
+  media_upload_limits: Array<{ time_period_ms: number; max_size: number }>;
   /** Request bodies above this (bytes) get 413 M_TOO_LARGE (media uploads use max_upload_size). */
   max_request_body_size: number;
   app_service_config_files: string[];
   trusted_key_servers: TrustedKeyServer[];
   federation_verify_certificates: boolean;
   federation_custom_ca_list?: string[];
+  /** Servers allowed to federate (inbound and outbound); absent: all. */
+  federation_domain_whitelist?: string[];
+  /** valid_until_ts of our published keys is now + this (Synapse's key_refresh_interval, default 1 day). */
+  key_refresh_interval_ms: number;
+  /** Former signing keys, published as old_verify_keys: key id (`ed25519:…`) → public key and when it stopped being used. */
+  old_signing_keys: Record<string, { key: string; expired_ts: number }>;
   /**
    * Not in Synapse: server name → "host:port" to connect to for that server, skipping
    * .well-known/SRV discovery (two test servers on loopback, private deployments). Default {}.
@@ -114,6 +191,8 @@ export interface HomeserverConfig extends RateLimitsConfig {
   url_preview_url_blacklist: Array<Record<string, string>>;
   /** Largest page or image (bytes) a preview downloads. Default 10M. */
   max_spider_size: number;
+  /** oEmbed providers for URL previews: files in oembed.com's providers.json format. */
+  oembed: { additional_providers: string[] };
   default_room_version: string;
   /** Lifetime of access tokens when the client asked for refresh tokens; omit for non-expiring tokens. */
   refresh_token_lifetime_ms?: number;

@@ -37,6 +37,19 @@ export class CompiledCondition {
     readonly signature: string,
   ) {}
 
+  /** Whether the outcome depends on the evaluating user (their id or display name), not only on the event and room. */
+  get perUser(): boolean {
+    switch (this.op) {
+      case OP_MATCH_SELF:
+      case OP_IS_SELF:
+      case OP_CONTAINS_SELF:
+      case OP_DISPLAY_NAME:
+        return true;
+      default:
+        return false;
+    }
+  }
+
   /** Cheapest first: a rule's conditions all have to hold, so their order is free. */
   get cost(): number {
     switch (this.op) {

@@ -47,11 +47,37 @@ export interface PushRoomContext {
  */
 export type PushEvaluator = (event: PushEvent | PushEventInput, room: PushRoomContext, displayName?: string) => PushResult;
 
-interface CompiledRule {
-  readonly conditions: readonly CompiledCondition[];
-  readonly result: PushResult;
-  /** Legacy body-mention rule: skipped for events carrying `m.mentions`. */
-  readonly legacyMention: boolean;
+/**
+ * A compiled rule, shared by every user whose rule compiles alike. It remembers whether
+ * its user-independent conditions held for the last (event, room) it saw: when one
+ * event is evaluated for every member of a room, they are decided once, without any
+ * allocation per member.
+ */
+class CompiledRule {
+  private lastEvent: PushEvent | undefined;
+  private lastRoom: PushRoomContext | undefined;
+  private lastHeld = false;
+
+  constructor(
+    /** The conditions that only read the event and the room. */
+    readonly shared: readonly CompiledCondition[],
+    /** The conditions that read the evaluating user (their id, their display name). */
+    readonly perUser: readonly CompiledCondition[],
+    readonly result: PushResult,
+    /** Legacy body-mention rule: skipped for events carrying `m.mentions`. */
+    readonly legacyMention: boolean,
+  ) {}
+
+  /** What the shared conditions decided for this event and room, if this rule saw them last. */
+  heldFor(ev: PushEvent, room: PushRoomContext): boolean | undefined {
+    return ev === this.lastEvent && room === this.lastRoom ? this.lastHeld : undefined;
+  }
+
+  remember(ev: PushEvent, room: PushRoomContext, held: boolean): void {
+    this.lastEvent = ev;
+    this.lastRoom = room;
+    this.lastHeld = held;
+  }
 }
 
 function requiredNotificationLevel(levels: PushRoomContext['notificationPowerLevels'], key: string): number | undefined {
@@ -89,9 +115,19 @@ export class CompiledPushRules {
     next: for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       if (rule.legacyMention && ev.hasMentions) continue;
-      const conditions = rule.conditions;
-      for (let j = 0; j < conditions.length; j++) {
-        if (!this.holds(conditions[j]!, ev, room, name)) continue next;
+      const shared = rule.shared;
+      if (shared.length > 0) {
+        let held = rule.heldFor(ev, room);
+        if (held === undefined) {
+          held = true;
+          for (let j = 0; j < shared.length && held; j++) held = this.holds(shared[j]!, ev, room, name);
+          rule.remember(ev, room, held);
+        }
+        if (!held) continue;
+      }
+      const perUser = rule.perUser;
+      for (let j = 0; j < perUser.length; j++) {
+        if (!this.holds(perUser[j]!, ev, room, name)) continue next;
       }
       return rule.result;
     }
@@ -111,7 +147,7 @@ export class CompiledPushRules {
         return typeof v === 'string' && equalsIgnoringCase(v, this.userId);
       }
       case OP_MATCH_BODY:
-        return ev.body !== undefined && c.word!.matches(ev.body);
+        return ev.body !== undefined && c.word!.matches(ev.body, ev.foldedBody);
       case OP_IS:
         return ev.flat.get(c.key) === c.value; // c.value is never undefined
       case OP_IS_SELF:
@@ -131,7 +167,7 @@ export class CompiledPushRules {
         return required !== undefined && room.senderPowerLevel >= required;
       }
       case OP_DISPLAY_NAME:
-        return this.displayNameMatches(displayName, ev.body);
+        return this.displayNameMatches(displayName, ev);
       case OP_ROOM_IS:
         return ev.roomId === c.key;
       case OP_SENDER_IS:
@@ -142,13 +178,14 @@ export class CompiledPushRules {
   }
 
   /** A literal name at word boundaries; the matcher is rebuilt only when the name changes. */
-  private displayNameMatches(name: string | undefined, body: string | undefined): boolean {
+  private displayNameMatches(name: string | undefined, ev: PushEvent): boolean {
+    const body = ev.body;
     if (name === undefined || name === '' || body === undefined) return false;
     if (name !== this.nameCached) {
       this.nameCached = name;
       this.nameMatcher = literalWordMatcher(name);
     }
-    return this.nameMatcher!.matches(body);
+    return this.nameMatcher!.matches(body, ev.foldedBody);
   }
 }
 
@@ -172,11 +209,16 @@ export function compilePushRuleSet(rules: PushRuleSet, ctx: PushUserContext): Co
       const actions = rule.actions ?? [];
       const signature = `${kind}\u0001${rule.rule_id}\u0001${JSON.stringify(actions)}\u0001${conditions.map((c) => c.signature).join('\u0002')}`;
       compiled.push(
-        sharedRules.get(signature, () => ({
-          conditions,
-          result: resultOfRule(kind, rule.rule_id, actions),
-          legacyMention: rule.rule_id.startsWith('.') && LEGACY_MENTION_RULE_IDS.has(rule.rule_id),
-        })),
+        sharedRules.get(
+          signature,
+          () =>
+            new CompiledRule(
+              conditions.filter((c) => !c.perUser),
+              conditions.filter((c) => c.perUser),
+              resultOfRule(kind, rule.rule_id, actions),
+              rule.rule_id.startsWith('.') && LEGACY_MENTION_RULE_IDS.has(rule.rule_id),
+            ),
+        ),
       );
     }
   }

@@ -64,22 +64,43 @@ export class GlobMatcher {
  */
 export class WordMatcher {
   private readonly regex: RegExp;
+  private readonly needle: string | undefined;
 
-  /** `source` is a RegExp source for the substring (see wordGlobMatcher, literalWordMatcher). */
-  constructor(source: string) {
+  /**
+   * `source` is a RegExp source for the substring (see wordGlobMatcher, literalWordMatcher);
+   * `literal`, when the pattern is printable ASCII text without wildcards, lets values
+   * that do not even contain it be refused without the RegExp (see foldForSearch).
+   */
+  constructor(source: string, literal?: string) {
     this.regex = new RegExp(`${BOUNDARY}(?:${source})${BOUNDARY}`, FLAGS);
+    this.needle = literal !== undefined && /^[ -~]+$/.test(literal) ? literal.toLowerCase() : undefined;
   }
 
-  matches(value: string): boolean {
+  /** `folded`: foldForSearch(value), when the caller has it (once per event for many matchers). */
+  matches(value: string, folded?: string): boolean {
+    if (this.needle !== undefined && !(folded ?? foldForSearch(value)).includes(this.needle)) return false;
     return this.regex.test(value);
   }
 }
 
+/**
+ * A spelling of `value` in which every match of an ASCII pattern under the `iu` flags
+ * appears as the lower-cased pattern: lower case, plus U+017F (long s), the one
+ * character that case-folds to ASCII without lower-casing to it (U+212A KELVIN SIGN
+ * lower-cases to "k"). Extra matches are harmless: the RegExp still decides.
+ */
+export function foldForSearch(value: string): string {
+  const lower = value.toLowerCase();
+  return lower.includes('\u017f') ? lower.replace(/\u017f/g, 's') : lower;
+}
+
+const hasWildcard = (pattern: string) => pattern.includes('*') || pattern.includes('?');
+
 export function wordGlobMatcher(pattern: string): WordMatcher {
-  return new WordMatcher(globToRegExpSource(pattern));
+  return new WordMatcher(globToRegExpSource(pattern), hasWildcard(pattern) ? undefined : pattern);
 }
 
 /** A literal string (a display name: `*` and `?` are not wildcards there). */
 export function literalWordMatcher(literal: string): WordMatcher {
-  return new WordMatcher(literal.replace(REGEXP_SYNTAX, '\\$&'));
+  return new WordMatcher(literal.replace(REGEXP_SYNTAX, '\\$&'), literal);
 }

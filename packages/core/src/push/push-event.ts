@@ -1,3 +1,4 @@
+import { foldForSearch } from './glob.js';
 import { escapePropertyName } from './property-path.js';
 
 /** What push evaluation reads of an event (a RoomEvent or a client-format event). */
@@ -28,6 +29,8 @@ export class PushEvent {
   /** `content["m.mentions"]` is present: the legacy body-mention rules do not apply. */
   readonly hasMentions: boolean;
 
+  private folded: string | undefined;
+
   constructor(event: PushEventInput) {
     flattenInto(this.flat, '', event);
     this.type = event.type;
@@ -36,6 +39,12 @@ export class PushEvent {
     const content = event.content ?? {};
     this.body = typeof content.body === 'string' ? content.body : undefined;
     this.hasMentions = content['m.mentions'] !== undefined;
+  }
+
+  /** The body folded once for the substring pre-checks of word matchers (foldForSearch). */
+  get foldedBody(): string | undefined {
+    if (this.body === undefined) return undefined;
+    return (this.folded ??= foldForSearch(this.body));
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * A tolerant reader of the parts of an HTML document a preview needs: <meta>
+ * A tolerant reader of the parts of an HTML document a preview needs: <meta> and <link>
  * tags and the <title>. Not a full HTML parser: it scans tags, skips comments,
  * scripts and styles, and keeps going into <body>, where some sites put
  * their meta tags.
@@ -8,6 +8,8 @@
 export interface HtmlHead {
   /** Every <meta>'s attributes (lower-cased names, decoded values), in document order. */
   metas: Array<Record<string, string>>;
+  /** Every <link>'s attributes (oEmbed discovery), in document order. */
+  links: Array<Record<string, string>>;
   title?: string;
 }
 
@@ -17,7 +19,7 @@ const ATTR = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'noscript', 'template']);
 
 export function readHtmlHead(html: string): HtmlHead {
-  const head: HtmlHead = { metas: [] };
+  const head: HtmlHead = { metas: [], links: [] };
   TAG.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = TAG.exec(html)) !== null) {
@@ -25,6 +27,8 @@ export function readHtmlHead(html: string): HtmlHead {
     const name = m[2].toLowerCase();
     if (name === 'meta') {
       head.metas.push(parseAttributes(m[3] ?? ''));
+    } else if (name === 'link') {
+      head.links.push(parseAttributes(m[3] ?? ''));
     } else if (RAW_TEXT.has(name)) {
       const close = new RegExp(`</${name}\\s*>`, 'gi');
       close.lastIndex = TAG.lastIndex;

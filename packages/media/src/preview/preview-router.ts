@@ -8,7 +8,8 @@ import { Errors } from '@lattice/core';
 import { methodNotAllowed, requireAuth, requesterOf, type ClientApiContext } from '@lattice/client-api';
 import { Router, type Request, type Response } from 'express';
 import type { MediaRepository } from '../media-repository.js';
-import type { HostResolver } from '../outbound/host-resolver.js';
+import type { HostResolver } from '@lattice/core';
+import { OEmbedProviders } from './oembed.js';
 import { UrlPreviewer } from './url-previewer.js';
 
 export interface PreviewRouterOptions {
@@ -32,6 +33,7 @@ export function previewRouter(ctx: ClientApiContext, options: PreviewRouterOptio
     urlBlacklist: config.url_preview_url_blacklist,
     maxBytes: config.max_spider_size,
     logger: ctx.logger,
+    oembed: OEmbedProviders.fromFiles(config.oembed.additional_providers),
     resolve: options.resolve,
   });
 

@@ -6,17 +6,14 @@
  * Concurrent requests for one URL share one fetch.
  */
 import { Readable } from 'node:stream';
-import { Errors, MatrixError, type Logger } from '@lattice/core';
+import { AddressPolicy, Errors, MatrixError, OutboundError, safeFetch, type HostResolver, type Logger, type SafeResponse } from '@lattice/core';
 import type { Database } from '@lattice/storage';
 import sharp from 'sharp';
 import type { MediaRepository } from '../media-repository.js';
 import { mxcUri } from '../mxc.js';
-import { AddressPolicy } from '../outbound/address-policy.js';
-import type { HostResolver } from '../outbound/host-resolver.js';
-import { OutboundError } from '../outbound/outbound-error.js';
-import { safeFetch, type SafeResponse } from '../outbound/safe-fetch.js';
 import { decodeHtml } from './charset.js';
 import { readHtmlHead } from './html-head.js';
+import { discoveredOEmbed, openGraphOfOEmbed, type OEmbedProviders } from './oembed.js';
 import { openGraphOf, type OpenGraph } from './opengraph.js';
 import { findCachedPreview, storePreview } from './preview-cache.js';
 import { UrlBlacklist } from './url-blacklist.js';
@@ -36,6 +33,8 @@ export interface UrlPreviewerOptions {
   logger: Logger;
   /** Default: the system resolver. */
   resolve?: HostResolver;
+  /** oEmbed providers the operator configured (discovery through the page works without). */
+  oembed?: OEmbedProviders;
 }
 
 export class UrlPreviewer {
@@ -64,23 +63,51 @@ export class UrlPreviewer {
 
   private async build(url: URL, userId: string): Promise<OpenGraph> {
     const fetchedTs = Date.now();
+    const og = await this.describe(url, userId);
+    await storePreview(this.opts.db, url.href, og, fetchedTs, fetchedTs + PREVIEW_TTL_MS);
+    return og;
+  }
+
+  /** The page's preview: from a configured oEmbed provider, else its HTML (and any oEmbed it advertises), else as an image. */
+  private async describe(url: URL, userId: string): Promise<OpenGraph> {
+    const configured = this.opts.oembed?.requestFor(url.href);
+    if (configured !== undefined) {
+      const og = await this.oembed(configured);
+      if (og) return this.withStoredImage(og, url.href, userId);
+    }
     const page = await this.download(url.href);
     if (page.status < 200 || page.status >= 300) {
       throw new MatrixError(502, 'M_UNKNOWN', `Got error code ${page.status} fetching the URL`);
     }
     const contentType = headerOf(page, 'content-type');
-    let og: OpenGraph;
-    if (isHtml(contentType)) {
-      og = openGraphOf(readHtmlHead(decodeHtml(page.body, contentType)));
-      const image = og['og:image'];
-      delete og['og:image'];
-      if (typeof image === 'string') Object.assign(og, await this.imageFields(image, page.url, userId));
-    } else {
-      // A direct link to an image previews as that image; anything else has no OpenGraph data.
-      og = (await this.storeImage(page, userId)) ?? {};
-    }
-    await storePreview(this.opts.db, url.href, og, fetchedTs, fetchedTs + PREVIEW_TTL_MS);
+    // A direct link to an image previews as that image; anything else but HTML has no OpenGraph data.
+    if (!isHtml(contentType)) return (await this.storeImage(page, userId)) ?? {};
+    const head = readHtmlHead(decodeHtml(page.body, contentType));
+    const og = openGraphOf(head);
+    const discovered = discoveredOEmbed(head, page.url);
+    // The page's own tags win; its oEmbed fills what they leave out.
+    if (discovered !== undefined) for (const [k, v] of Object.entries((await this.oembed(discovered)) ?? {})) if (!Object.hasOwn(og, k)) og[k] = v;
+    return this.withStoredImage(og, page.url, userId);
+  }
+
+  /** og:image replaced by the image stored as local media (or dropped when it cannot be fetched). */
+  private async withStoredImage(og: OpenGraph, pageUrl: string, userId: string): Promise<OpenGraph> {
+    const image = og['og:image'];
+    delete og['og:image'];
+    if (typeof image === 'string') Object.assign(og, await this.imageFields(image, pageUrl, userId));
     return og;
+  }
+
+  /** An oEmbed endpoint's answer as OpenGraph; undefined when it fails (the page itself is the fallback). */
+  private async oembed(requestUrl: string): Promise<OpenGraph | undefined> {
+    try {
+      const res = await this.download(requestUrl);
+      if (res.status < 200 || res.status >= 300) return undefined;
+      return openGraphOfOEmbed(JSON.parse(res.body.toString('utf8')));
+    } catch (err) {
+      this.opts.logger.info({ err, requestUrl }, 'URL preview: oEmbed not used');
+      return undefined;
+    }
   }
 
   /** og:image and its size fields, or none when the image cannot be fetched or is not an image. */

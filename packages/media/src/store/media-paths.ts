@@ -5,8 +5,8 @@
  * tmp/ is on the same file system, so a finished temp file can be linked into place.
  */
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
-import { isValidMediaId } from '../mxc.js';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isValidMediaId, isValidMediaOrigin } from '../mxc.js';
 
 /** Media ids shorter than this cannot be fanned out; ours are 24 characters. */
 const MIN_STORED_ID_LENGTH = 5;
@@ -30,14 +30,38 @@ export class MediaPaths {
   }
 
   localThumbnail(mediaId: string, key: ThumbnailKey): string {
-    const name = `${key.width}-${key.height}-${key.method}${key.animated ? '-animated' : ''}`;
-    return join(this.root, 'local_thumbnails', ...fanOut(mediaId), name);
+    return join(this.root, 'local_thumbnails', ...fanOut(mediaId), thumbnailName(key));
+  }
+
+  /** Media of another server, cached: under the origin's directory (server names are validated: no '/'). */
+  remoteContent(origin: string, mediaId: string): string {
+    return join(this.root, 'remote_content', originDir(origin), ...fanOut(mediaId));
+  }
+
+  remoteThumbnail(origin: string, mediaId: string, key: ThumbnailKey): string {
+    return join(this.root, 'remote_thumbnails', originDir(origin), ...fanOut(mediaId), thumbnailName(key));
+  }
+
+  /** A stored file's path under the store's root (its key in a storage bucket). */
+  relative(path: string): string {
+    const rel = relative(this.root, path);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`${path} is outside the media store`);
+    return rel.split(sep).join('/');
   }
 
   /** A fresh name in the store's temp directory. */
   tempFile(): string {
     return join(this.root, 'tmp', randomBytes(12).toString('hex'));
   }
+}
+
+function thumbnailName(key: ThumbnailKey): string {
+  return `${key.width}-${key.height}-${key.method}${key.animated ? '-animated' : ''}`;
+}
+
+function originDir(origin: string): string {
+  if (!isValidMediaOrigin(origin)) throw new Error(`refusing server name ${JSON.stringify(origin)}`);
+  return origin;
 }
 
 function fanOut(mediaId: string): string[] {

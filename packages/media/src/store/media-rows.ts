@@ -107,3 +107,12 @@ export async function insertThumbnail(db: Queryable, mediaId: string, key: Thumb
     [mediaId, key.width, key.height, key.method, key.animated, thumb.contentType, thumb.length],
   );
 }
+
+/** Bytes the user uploaded at or after `sinceTs` (quota accounting). */
+export async function uploadedBytesSince(db: Queryable, userId: string, sinceTs: number): Promise<number> {
+  const { rows } = await db.query<{ total: number | string | null }>(
+    'SELECT SUM(media_length)::int8 AS total FROM local_media WHERE user_id = $1 AND upload_ts >= $2',
+    [userId, sinceTs],
+  );
+  return Number(rows[0]?.total ?? 0);
+}

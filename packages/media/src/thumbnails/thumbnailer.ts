@@ -22,6 +22,11 @@ const DECODABLE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image
 const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif']);
 const ANIMATABLE_FORMATS = new Set(['gif', 'webp']);
 
+/** Content the thumbnailer may decode (its bytes are checked again when it does). */
+export function isThumbnailable(contentType: string): boolean {
+  return DECODABLE_TYPES.has(mediaTypeEssence(contentType));
+}
+
 export interface Thumbnail {
   path: string;
   contentType: string;
@@ -39,7 +44,7 @@ export class Thumbnailer {
   ) {}
 
   async thumbnail(media: AvailableMedia, req: ThumbnailRequest): Promise<Thumbnail> {
-    if (!DECODABLE_TYPES.has(mediaTypeEssence(media.contentType))) throw cannotThumbnail();
+    if (!isThumbnailable(media.contentType)) throw cannotThumbnail();
     const key = thumbnailKey(req);
     const cached = await this.cached(media.mediaId, key);
     if (cached) return cached;

@@ -6,7 +6,7 @@ import { createTestDatabase, type Database } from '@lattice/storage';
 import sharp from 'sharp';
 import { MediaRepository } from '../../src/media-repository.js';
 import { UrlPreviewer, type UrlPreviewerOptions } from '../../src/preview/url-previewer.js';
-import { startLoopbackServer, type LoopbackServer } from '../outbound/loopback-server.js';
+import { startLoopbackServer, type LoopbackServer } from '../../../core/test/outbound/loopback-server.js';
 
 let db: Database;
 let dir: string;

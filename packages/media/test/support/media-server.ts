@@ -5,8 +5,9 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Router } from 'express';
-import { mediaRouter } from '@lattice/media';
+import { Router, type RequestHandler } from 'express';
+import type { HomeserverConfig } from '@lattice/core';
+import { MediaRepository, federationMediaRouter, mediaRouter, type MediaRouterOptions } from '@lattice/media';
 import { startTestServer, type DbKind, type TestServer } from '../../../client-api/test/support/test-server.js';
 
 export const MAX_UPLOAD_SIZE = 1024 * 1024;
@@ -18,12 +19,25 @@ export interface MediaTestServer extends TestServer {
   storedFiles(): Promise<string[]>;
 }
 
-export async function startMediaTestServer(kind: DbKind): Promise<MediaTestServer> {
+export async function startMediaTestServer(
+  kind: DbKind,
+  config: Partial<HomeserverConfig> = {},
+  options: MediaRouterOptions & { federationAuth?: RequestHandler } = {},
+): Promise<MediaTestServer> {
   const sandbox = await mkdtemp(join(tmpdir(), 'lattice-media-'));
   const storePath = join(sandbox, 'store');
   const late = Router();
-  const hs = await startTestServer(kind, { app: { routers: [late] }, config: { media_store_path: storePath, max_upload_size: MAX_UPLOAD_SIZE } });
-  late.use(mediaRouter(hs.ctx));
+  const hs = await startTestServer(kind, { app: { routers: [late] }, config: {
+      media_store_path: storePath,
+      max_upload_size: MAX_UPLOAD_SIZE,
+      // Background thumbnail generation would race the tests that compare the store's files; it has its own test.
+      thumbnail_sizes: [],
+      ...config,
+    },
+  });
+  const repo = MediaRepository.fromConfig(hs.ctx.db, hs.ctx.config);
+  late.use(mediaRouter(hs.ctx, repo, options));
+  if (options.federationAuth) late.use(federationMediaRouter(hs.ctx, repo, [options.federationAuth]));
   return {
     ...hs,
     storePath,

@@ -3,7 +3,7 @@ import type { Database } from '@lattice/storage';
 import { Notifier } from '../notifier/notifier.js';
 import { StreamPositions } from '../reader/stream-positions.js';
 import { SYNC_TOKEN_STREAMS, SyncToken, type SyncTokenStream } from '../tokens/sync-token.js';
-import type { StreamPosition } from '../tokens/stream-position.js';
+import { StreamPosition } from '../tokens/stream-position.js';
 import {
   DURABLE_STREAMS,
   type DurableStreamName,
@@ -151,10 +151,15 @@ export class ReplicationHub {
     return () => set.delete(handler);
   }
 
-  /** What this worker has seen, as a sync token (`next_batch`). */
+  /**
+   * What this worker has seen, as a sync token (`next_batch`): each stream at
+   * its safe position, which is what readers serve up to. A writer's position
+   * beyond it must not enter the token: the notifier would count that writer's
+   * rows as delivered although no read has returned them yet.
+   */
   currentToken(): SyncToken {
     const positions: Partial<Record<SyncTokenStream, StreamPosition>> = {};
-    for (const stream of SYNC_TOKEN_STREAMS) positions[stream] = this.positions.position(stream);
+    for (const stream of SYNC_TOKEN_STREAMS) positions[stream] = StreamPosition.at(this.positions.current(stream));
     return new SyncToken(positions);
   }
 
@@ -177,6 +182,16 @@ export class ReplicationHub {
     return (await Promise.all(waits)).every(Boolean);
   }
 
+  /**
+   * Reads every followed writer's stored position (stream_positions) and fills
+   * up to it from the database, as after a reconnect: how a worker catches up
+   * with writers whose announcements it never got (one that started before it
+   * and has been idle since).
+   */
+  async catchUp(): Promise<void> {
+    await this.gaps?.catchUp(DURABLE_STREAMS);
+  }
+
   /** Stops receiving, stores the writers' final positions and releases every long-poll. */
   async close(): Promise<void> {
     this.unsubscribe?.();
@@ -197,14 +212,20 @@ export class ReplicationHub {
     }
     const rowsPosition = update.rowsPosition ?? position;
     const advanced = this.positions.apply(update);
-    const seen = this.positions.writerPosition(stream, instance);
+    // Readers serve a stream up to its safe position (the minimum over its writers), so rows
+    // wake waiters only once that covers them: with several writers, a row of one is held
+    // until the others have announced positions past it (else a woken /sync finds nothing,
+    // sleeps again, and the position that makes the row readable wakes nobody).
+    const safe = this.positions.current(stream);
     if (advanced && !this.held.isEmpty) {
-      for (const batch of this.held.release(stream, instance, seen)) {
-        this.notifier.notify(stream, instance, batch.rowsPosition, batch.rows);
+      for (const writer of this.positions.writers(stream).keys()) {
+        for (const batch of this.held.release(stream, writer, safe)) {
+          this.notifier.notify(stream, writer, batch.rowsPosition, batch.rows);
+        }
       }
     }
     if (rows.length > 0) {
-      if (rowsPosition <= seen) this.notifier.notify(stream, instance, rowsPosition, rows);
+      if (rowsPosition <= safe) this.notifier.notify(stream, instance, rowsPosition, rows);
       else this.held.hold(stream, instance, rowsPosition, rows);
     }
     if (instance !== this.instanceName) {

@@ -102,7 +102,8 @@ export class TypingManager {
   }
 
   private changed(roomId: string, userId: string, state: RoomTyping): void {
-    state.changedAt = this.writer.publish([{ room_id: roomId, user_id: userId }]);
+    // The room's typers ride along, so workers that do not own typing can follow it (worker split).
+    state.changedAt = this.writer.publish([{ room_id: roomId, user_id: userId, user_ids: [...state.users.keys()] }]);
   }
 
   private rememberIdle(roomId: string, changedAt: number): void {

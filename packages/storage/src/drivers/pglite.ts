@@ -18,10 +18,19 @@ const parsers = {
   [PG_TYPE.BYTEA]: (text: string) => Buffer.from(text.slice(2), 'hex'),
 };
 
+/**
+ * PGlite's own default reserves 160 MB of shared buffers inside the process,
+ * more than the whole homeserver otherwise needs. The embedded database is one
+ * connection whose files the OS caches anyway, so PostgreSQL's historical
+ * defaults serve it as well and keep the single process small (about 150 MiB
+ * less resident memory).
+ */
+const EMBEDDED_CONF = 'shared_buffers = 16MB\nwal_buffers = 1MB\n';
+
 /** A raw PGlite instance with Lattice's parsers; wrap it with pgliteDatabase(). */
 export async function createPglite(options: PgliteOptions = {}): Promise<PGlite> {
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  return PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, parsers });
+  return PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir, parsers, postgresqlconf: EMBEDDED_CONF });
 }
 
 function toResult<R>(result: Results<R>): QueryResult<R> {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Database, QueryResult, ScriptRunner } from '../database.js';
 import { ScopedDatabase, type Driver } from '../scoped-database.js';
 import { PG_TYPE, parseInt8 } from '../value-types.js';
+import { StatementNames } from './statement-names.js';
 
 export interface PostgresOptions {
   /** libpq URL (postgres://user:pass@host:port/db); when set it wins over the discrete fields. */
@@ -33,10 +34,15 @@ function toResult<R>(result: pg.QueryResult): QueryResult<R> {
   return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
 }
 
-function runnerOn(client: pg.PoolClient): ScriptRunner {
+/** A query config that names hot statements (prepared once per connection). */
+function statement(names: StatementNames, sql: string, params: readonly unknown[]): pg.QueryConfig {
+  return { text: sql, values: params as unknown[], name: names.nameFor(sql, params.length) };
+}
+
+function runnerOn(client: pg.PoolClient, names: StatementNames): ScriptRunner {
   return {
     query: async <R>(sql: string, params: readonly unknown[] = []) =>
-      toResult<R>(await client.query(sql, params as unknown[])),
+      toResult<R>(await client.query(statement(names, sql, params))),
     exec: async (sql: string) => {
       await client.query(sql);
     },
@@ -45,6 +51,7 @@ function runnerOn(client: pg.PoolClient): ScriptRunner {
 
 class PostgresDriver implements Driver {
   readonly kind = 'postgres' as const;
+  private readonly names = new StatementNames();
 
   constructor(private readonly pool: pg.Pool) {
     // An idle client that dies (server restart) is dropped by the pool; without a
@@ -53,7 +60,7 @@ class PostgresDriver implements Driver {
   }
 
   async query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    return toResult<R>(await this.pool.query(sql, params as unknown[]));
+    return toResult<R>(await this.pool.query(statement(this.names, sql, params)));
   }
 
   async exec(sql: string): Promise<void> {
@@ -65,7 +72,7 @@ class PostgresDriver implements Driver {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const result = await fn(runnerOn(client));
+      const result = await fn(runnerOn(client, this.names));
       // COMMIT of a transaction aborted by an error that fn caught answers ROLLBACK
       // without an error: surface it, as PGlite does, instead of reporting success.
       const commit = await client.query('COMMIT');

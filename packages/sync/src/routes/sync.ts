@@ -11,7 +11,6 @@ import type { SyncToken } from '@lattice/replication';
 import { methodNotAllowed, requireAuth, requesterOf, type ClientApiContext } from '@lattice/client-api';
 import { Router, type Request, type Response } from 'express';
 import { UnreadCounter } from '../notifications/unread-counts.js';
-import { PushRulesCache } from '../notifications/push-rules-cache.js';
 import { POSITION_WAIT_MS, type SyncServices } from '../services.js';
 import type { SyncExtension } from '../sync/extensions.js';
 import { buildSync, type SyncDeps } from '../sync/sync-builder.js';
@@ -20,14 +19,16 @@ import { parseSyncParams } from '../sync/sync-params.js';
 export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices, extensions: readonly SyncExtension[]): Router {
   const router = Router();
   const { hub } = ctx.rooms;
-  const deps: SyncDeps = { ctx, services, unread: new UnreadCounter(ctx.db, ctx.rooms.store, new PushRulesCache()), extensions };
+  const deps: SyncDeps = { ctx, services, unread: new UnreadCounter(ctx.db), extensions };
   // The Notifier has seen every change after this point: tokens at or past it can skip unchanged rooms.
   const observedFrom = hub.currentToken();
-  const roomChangedSince = (since: SyncToken | undefined) =>
-    since !== undefined && since.isAtLeast(observedFrom)
-      ? // No user is named: only the room's own changes count.
-        (roomId: string) => hub.notifier.hasChangesSince('', new Set([roomId]), since)
-      : undefined;
+  const roomChangedSince = (since: SyncToken | undefined) => {
+    if (since === undefined || !since.isAtLeast(observedFrom)) return undefined;
+    // Presence rows name rooms only to wake the members' long-polls: they never change a room's own sections.
+    const roomSince = since.with('presence', hub.currentToken().get('presence'));
+    // No user is named: only the room's own changes count.
+    return (roomId: string) => hub.notifier.hasChangesSince('', new Set([roomId]), roomSince);
+  };
 
   async function sync(req: Request, res: Response): Promise<void> {
     const { userId, deviceId } = requesterOf(req);
@@ -44,19 +45,27 @@ export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices
     const deadline = Date.now() + params.timeoutMs;
     let since = params.since;
     const request = { userId, deviceId, filter, fullState: params.fullState };
-    for (;;) {
-      const to = hub.currentToken();
-      const result = await buildSync(deps, { ...request, since, to, roomChanged: roomChangedSince(since) });
-      const remaining = deadline - Date.now();
-      // full_state answers at once (sync.yaml), as does an initial sync.
-      if (result.hasUpdates || since === undefined || params.fullState || remaining <= 0 || abort.signal.aborted) {
-        res.json(result.body);
-        return;
+    // Extensions that track syncing users (presence) hear when this sync begins and when it ends.
+    const ends = await Promise.all(
+      extensions.map((ext) => ext.syncStarted?.({ userId, deviceId, setPresence: params.setPresence })),
+    );
+    try {
+      for (;;) {
+        const to = hub.currentToken();
+        const result = await buildSync(deps, { ...request, since, to, roomChanged: roomChangedSince(since) });
+        const remaining = deadline - Date.now();
+        // full_state answers at once (sync.yaml), as does an initial sync.
+        if (result.hasUpdates || since === undefined || params.fullState || remaining <= 0 || abort.signal.aborted) {
+          res.json(result.body);
+          return;
+        }
+        const outcome = await hub.notifier.wait({ userId, roomIds: result.roomIds, since: to, timeoutMs: remaining, signal: abort.signal });
+        if (outcome === 'aborted') return;
+        // Nothing for the user lay in (since, to]: the next round reads from `to` only.
+        since = to;
       }
-      const outcome = await hub.notifier.wait({ userId, roomIds: result.roomIds, since: to, timeoutMs: remaining, signal: abort.signal });
-      if (outcome === 'aborted') return;
-      // Nothing for the user lay in (since, to]: the next round reads from `to` only.
-      since = to;
+    } finally {
+      for (const end of ends) end?.();
     }
   }
 

@@ -5,7 +5,8 @@
  * merges what they return into the response, so sync stays ignorant of them.
  */
 import type { CompiledFilter } from '@lattice/core';
-import type { SyncToken } from '@lattice/replication';
+import type { StreamPosition, SyncToken, SyncTokenStream } from '@lattice/replication';
+import type { SyncPresence } from './sync-params.js';
 
 export interface SyncExtensionRequest {
   userId: string;
@@ -25,9 +26,30 @@ export interface SyncContribution {
   sections: Record<string, unknown>;
   /** Something new for the client: an incremental sync with updates answers instead of long-polling. */
   hasUpdates: boolean;
+  /** Global account data events the server manages (m.push_rules); the sync filter still applies to them. */
+  accountData?: Array<{ type: string; content: Record<string, unknown> }>;
+  /**
+   * Positions below `to` at which next_batch stops for streams the extension
+   * owns: a limited batch (to-device messages) resumes there on the next sync.
+   */
+  positions?: Partial<Record<SyncTokenStream, StreamPosition>>;
+}
+
+/** A /sync request beginning, before anything is read. */
+export interface SyncStart {
+  userId: string;
+  deviceId: string;
+  /** The set_presence parameter (absent: online). */
+  setPresence: SyncPresence | undefined;
 }
 
 export interface SyncExtension {
   readonly name: string;
   contribute(request: SyncExtensionRequest): Promise<SyncContribution>;
+  /**
+   * Optional: called as each /sync begins, awaited before it reads; the
+   * function it returns is called once the sync ends (answered or abandoned).
+   * Presence uses it to know who is syncing.
+   */
+  syncStarted?(start: SyncStart): Promise<() => void>;
 }

@@ -14,12 +14,12 @@
  * Every room's data is read in batches across rooms, not room by room.
  */
 import { lazyMembersToSend, splitStateKey, stateKeyOf, type CompiledFilter, type StateMap } from '@lattice/core';
-import { RoomStreamToken, type SyncToken } from '@lattice/replication';
+import { RoomStreamToken, type SyncToken, type SyncTokenStream } from '@lattice/replication';
 import type { ClientApiContext } from '@lattice/client-api';
 import type { UnreadCounter } from '../notifications/unread-counts.js';
 import type { SyncServices } from '../services.js';
 import { GLOBAL_ROOM, accountDataBetween } from '../stores/account-data.js';
-import { ignoredUsers } from '@lattice/client-api';
+import { ignoredUsers, invitesBlocked } from '@lattice/client-api';
 import { membershipsAsOf, roomSummaries, type MembershipAt, type RoomSummaryFacts } from '../stores/sync-reads.js';
 import { ephemeralEvents, type EphemeralEvent } from './ephemeral.js';
 import { formatSyncEvent, type FormatContext } from './event-format.js';
@@ -269,11 +269,13 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   }
 
   const strippedEvents = await store.getEvents(strippedRooms.map((r) => r.eventId));
+  // Invites to a user who blocks them are not served (spec "Invite permission").
+  const invitesHidden = strippedRooms.some((r) => r.section === 'invite') && (await invitesBlocked(db, userId));
   for (const { roomId, section, eventId } of strippedRooms) {
     const membershipEvent = strippedEvents.get(eventId);
     if (!membershipEvent) continue;
     // Invites from ignored users are not shown (spec "Ignoring Users").
-    if (section === 'invite' && ignored.has(membershipEvent.event.sender)) continue;
+    if (section === 'invite' && (invitesHidden || ignored.has(membershipEvent.event.sender))) continue;
     const events = await strippedState(store, membershipEvent);
     rooms[section]![roomId] = section === 'invite' ? { invite_state: { events } } : { knock_state: { events } };
   }
@@ -283,14 +285,26 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   const contributions = await Promise.all(
     deps.extensions.map((ext) => ext.contribute({ userId, deviceId, since, to, filter, fullState, joinedRoomIds })),
   );
+  // An extension that sent only part of its stream's rows holds next_batch back for that stream.
+  let nextBatch = to;
+  for (const contribution of contributions) {
+    for (const [stream, position] of Object.entries(contribution.positions ?? {})) {
+      nextBatch = nextBatch.with(stream as SyncTokenStream, position);
+    }
+  }
   const body: Record<string, unknown> = {
-    next_batch: to.toString(),
+    next_batch: nextBatch.toString(),
     account_data: { events: globalAccountData },
     to_device: { events: [] },
     device_lists: { changed: [], left: [] },
     rooms,
   };
-  for (const contribution of contributions) Object.assign(body, contribution.sections);
+  for (const contribution of contributions) {
+    Object.assign(body, contribution.sections);
+    for (const event of contribution.accountData ?? []) {
+      if (!filter.skips.accountData && filter.accountData(event)) globalAccountData.push(event);
+    }
+  }
   const extensionUpdates = contributions.some((c) => c.hasUpdates);
   return { body, hasUpdates: roomCount > 0 || globalAccountData.length > 0 || extensionUpdates, roomIds: waitRooms };
 }

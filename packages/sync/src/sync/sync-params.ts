@@ -9,7 +9,11 @@ export interface SyncParams {
   timeoutMs: number;
   fullState: boolean;
   filter: string | undefined;
+  /** set_presence: absent means online; offline means this sync does not affect presence. */
+  setPresence: SyncPresence | undefined;
 }
+
+export type SyncPresence = 'online' | 'unavailable' | 'offline';
 
 /** A long-poll never holds a request longer than this, whatever the client asks. */
 export const MAX_TIMEOUT_MS = 5 * 60_000;
@@ -37,7 +41,6 @@ export function parseSyncParams(req: Request): SyncParams {
     timeoutMs = Math.min(Number(timeoutText), MAX_TIMEOUT_MS);
   }
   const since = single(req, 'since');
-  // Presence itself arrives with a later issue; the value is still checked.
   const presence = single(req, 'set_presence');
   if (presence !== undefined && !PRESENCE_VALUES.has(presence)) throw Errors.invalidParam("Invalid 'set_presence'");
   return {
@@ -45,5 +48,6 @@ export function parseSyncParams(req: Request): SyncParams {
     timeoutMs,
     fullState: booleanParam(req, 'full_state'),
     filter: single(req, 'filter'),
+    setPresence: presence as SyncPresence | undefined,
   };
 }

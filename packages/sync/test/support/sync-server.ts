@@ -4,11 +4,11 @@
  */
 import { Router } from 'express';
 import { syncRouter } from '@lattice/sync';
-import { startTestServer, v3, type Credentials, type DbKind, type TestServer } from '../../../client-api/test/support/test-server.js';
+import { startTestServer, v3, type Credentials, type DbKind, type TestServer, type TestServerOptions } from '../../../client-api/test/support/test-server.js';
 
-export async function startSyncTestServer(kind: DbKind): Promise<TestServer> {
+export async function startSyncTestServer(kind: DbKind, options: Omit<TestServerOptions, 'app'> = {}): Promise<TestServer> {
   const late = Router();
-  const hs = await startTestServer(kind, { app: { routers: [late] } });
+  const hs = await startTestServer(kind, { ...options, app: { routers: [late] } });
   late.use(syncRouter(hs.ctx));
   return hs;
 }

@@ -37,3 +37,12 @@ export async function aliasesOfRoom(db: Queryable, roomId: string): Promise<stri
   const { rows } = await db.query<{ room_alias: string }>('SELECT room_alias FROM room_aliases WHERE room_id = $1 ORDER BY room_alias', [roomId]);
   return rows.map((r) => r.room_alias);
 }
+
+/** Re-points every alias of `fromRoomId` to `toRoomId` (room upgrades); returns the aliases moved. */
+export async function moveRoomAliases(db: Queryable, fromRoomId: string, toRoomId: string): Promise<string[]> {
+  const { rows } = await db.query<{ room_alias: string }>(
+    'UPDATE room_aliases SET room_id = $2 WHERE room_id = $1 RETURNING room_alias',
+    [fromRoomId, toRoomId],
+  );
+  return rows.map((r) => r.room_alias).sort();
+}

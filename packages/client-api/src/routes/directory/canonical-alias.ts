@@ -58,16 +58,16 @@ export async function validateCanonicalAliasContent(ctx: ClientApiContext, roomI
   }
 }
 
-/** The content without `alias` anywhere in it, or undefined when it does not mention it. */
-function withoutAlias(content: Record<string, unknown>, alias: string): Record<string, unknown> | undefined {
+/** The content without any of `aliases` in it, or undefined when it mentions none of them. */
+export function withoutAliases(content: Record<string, unknown>, aliases: ReadonlySet<string>): Record<string, unknown> | undefined {
   const next = { ...content };
   let changed = false;
-  if (next.alias === alias) {
+  if (typeof next.alias === 'string' && aliases.has(next.alias)) {
     delete next.alias;
     changed = true;
   }
-  if (Array.isArray(next.alt_aliases) && next.alt_aliases.includes(alias)) {
-    const rest = next.alt_aliases.filter((a) => a !== alias);
+  if (Array.isArray(next.alt_aliases) && next.alt_aliases.some((a) => aliases.has(a as string))) {
+    const rest = next.alt_aliases.filter((a) => !aliases.has(a as string));
     if (rest.length > 0) next.alt_aliases = rest;
     else delete next.alt_aliases;
     changed = true;
@@ -82,7 +82,7 @@ function withoutAlias(content: Record<string, unknown>, alias: string): Record<s
  */
 export async function removeFromCanonicalAlias(ctx: ClientApiContext, roomId: string, alias: string, userId: string): Promise<void> {
   const content = await currentContent(ctx, roomId);
-  const next = content && withoutAlias(content, alias);
+  const next = content && withoutAliases(content, new Set([alias]));
   if (!next) return;
   try {
     const sent = await ctx.rooms.persister.createEvent({ room_id: roomId, type: CANONICAL_ALIAS, state_key: '', sender: userId, content: next });

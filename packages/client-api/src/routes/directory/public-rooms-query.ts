@@ -54,7 +54,8 @@ export interface PublicRoomsPage {
   total: number;
 }
 
-const STATE_TYPES = [
+/** The state events a room's directory entry is made of. */
+export const STATE_TYPES = [
   'm.room.create',
   'm.room.name',
   'm.room.topic',

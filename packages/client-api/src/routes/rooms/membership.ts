@@ -14,7 +14,10 @@ import { objectBody, optionalObjectBody } from '../../http/body.js';
 import { methodNotAllowed } from '../../http/unrecognized.js';
 import { optionalString, requireString } from '../../http/validate.js';
 import { checkRoomId, checkUserId } from './ids.js';
+import { assertGuestsCanJoin } from './guest-access.js';
 import { checkInvitee } from './invitees.js';
+import { inviteThroughFederation, joinThroughFederation, knockThroughFederation, leaveThroughFederation, viaServers } from './remote-membership.js';
+import { assertNotRejectingServerNotices } from './server-notice-invite.js';
 import { joinChanges, memberContent, sendMemberEvent, type MembershipChangeRequest } from './member-events.js';
 import { isRestrictedJoinRule, restrictedJoinAuthoriser } from './restricted-join.js';
 import { afterWrite } from './read-your-writes.js';
@@ -57,18 +60,24 @@ export function membershipRouter(ctx: ClientApiContext): Router {
   const auth = requireAuth(ctx);
 
   async function joinByIdOrAlias(req: Request<RoomOrAliasParams>, res: Response): Promise<void> {
-    const { userId } = requesterOf(req);
+    const { userId, isGuest } = requesterOf(req);
     // server_name / via only matter for rooms on other servers (federation).
     const reason = optionalString(optionalObjectBody(req), 'reason');
+    const remoteRoomId = isGuest ? undefined : await joinThroughFederation(ctx, req.params.roomIdOrAlias, userId, viaServers(req.query), reason);
+    if (remoteRoomId !== undefined) return void res.json({ room_id: remoteRoomId });
     const room = await knownRoomByIdOrAlias(ctx, req.params.roomIdOrAlias);
+    if (isGuest) await assertGuestsCanJoin(ctx, room.roomId);
     await joinRoom(ctx, room, userId, reason);
     res.json({ room_id: room.roomId });
   }
 
   async function joinById(req: Request<RoomParams>, res: Response): Promise<void> {
-    const { userId } = requesterOf(req);
+    const { userId, isGuest } = requesterOf(req);
     const reason = optionalString(optionalObjectBody(req), 'reason');
+    const remoteRoomId = isGuest ? undefined : await joinThroughFederation(ctx, req.params.roomId, userId, viaServers(req.query), reason);
+    if (remoteRoomId !== undefined) return void res.json({ room_id: remoteRoomId });
     const room = await knownRoom(ctx, req.params.roomId);
+    if (isGuest) await assertGuestsCanJoin(ctx, room.roomId);
     await joinRoom(ctx, room, userId, reason);
     res.json({ room_id: room.roomId });
   }
@@ -76,6 +85,8 @@ export function membershipRouter(ctx: ClientApiContext): Router {
   async function knock(req: Request<RoomOrAliasParams>, res: Response): Promise<void> {
     const { userId } = requesterOf(req);
     const reason = optionalString(optionalObjectBody(req), 'reason');
+    const remoteRoomId = await knockThroughFederation(ctx, req.params.roomIdOrAlias, userId, viaServers(req.query), reason);
+    if (remoteRoomId !== undefined) return void res.json({ room_id: remoteRoomId });
     const room = await knownRoomByIdOrAlias(ctx, req.params.roomIdOrAlias);
     if (!room.version.knockJoinRule) throw Errors.forbidden(`Room version ${room.version.id} does not support knocking`);
     await sendMemberEvent(ctx, { roomId: room.roomId, sender: userId, target: userId, membership: 'knock', reason });
@@ -85,7 +96,9 @@ export function membershipRouter(ctx: ClientApiContext): Router {
   async function leave(req: Request<RoomParams>, res: Response): Promise<void> {
     const { userId } = requesterOf(req);
     const reason = optionalString(optionalObjectBody(req), 'reason');
+    if (await leaveThroughFederation(ctx, checkRoomId(req.params.roomId), userId, reason)) return void res.json({});
     const room = await knownRoom(ctx, req.params.roomId);
+    await assertNotRejectingServerNotices(ctx, room.roomId, userId);
     await sendMemberEvent(ctx, { roomId: room.roomId, sender: userId, target: userId, membership: 'leave', reason });
     res.json({});
   }
@@ -116,6 +129,7 @@ export function membershipRouter(ctx: ClientApiContext): Router {
       const target = checkUserId(requireString(body, 'user_id'));
       const reason = optionalString(body, 'reason');
       const room = await knownRoom(ctx, req.params.roomId);
+      if (membership === 'invite' && (await inviteThroughFederation(ctx, room.roomId, userId, target, reason))) return void res.json({});
       if (membership === 'invite') await checkInvitee(ctx, target);
       if (targetRule) {
         const current = (await ctx.rooms.store.membership(room.roomId, target))?.membership;

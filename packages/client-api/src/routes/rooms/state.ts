@@ -2,7 +2,7 @@
  * Room state (room_state.yaml, rooms.yaml): GET the whole state or one event
  * (its content, or with ?format=event the whole ClientEvent), PUT a state event.
  */
-import { Errors, stateKeyOf } from '@lattice/core';
+import { Errors, serverNameOf, stateKeyOf } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import type { ClientApiContext } from '../../context.js';
 import { requesterOf, requireAuth } from '../../http/auth.js';
@@ -10,11 +10,16 @@ import { objectBody } from '../../http/body.js';
 import { methodNotAllowed } from '../../http/unrecognized.js';
 import { clientEventsFor } from './client-events.js';
 import { afterWrite, beforeRead } from './read-your-writes.js';
+import { assertInvitesAllowed } from '../../accounts/invite-permission.js';
+import { evictGuestsIfClosed } from './guest-access.js';
+import { assertNotRejectingServerNotices } from './server-notice-invite.js';
 import { readableState } from './room-access.js';
 import { knownRoom } from './room-lookup.js';
 import { checkStateEventContent } from './state-content-checks.js';
 
 type StateParams = { roomId: string; eventType: string; stateKey?: string };
+
+const isLocalUser = (ctx: ClientApiContext, userId: string) => serverNameOf(userId) === ctx.config.server_name;
 
 export function stateRouter(ctx: ClientApiContext): Router {
   const router = Router();
@@ -49,8 +54,16 @@ export function stateRouter(ctx: ClientApiContext): Router {
     const content = objectBody(req);
     const room = await knownRoom(ctx, req.params.roomId);
     await checkStateEventContent(ctx, room, eventType, content);
+    // Raw member events get the membership endpoints' rules: invite permission, the notices room's invite.
+    if (eventType === 'm.room.member' && content['membership'] === 'invite' && isLocalUser(ctx, stateKey)) {
+      await assertInvitesAllowed(ctx.db, stateKey);
+    }
+    if (eventType === 'm.room.member' && content['membership'] === 'leave' && stateKey === userId) {
+      await assertNotRejectingServerNotices(ctx, room.roomId, userId);
+    }
     const result = await ctx.rooms.persister.createEvent({ room_id: room.roomId, type: eventType, state_key: stateKey, sender: userId, content });
     await afterWrite(ctx.rooms, userId, result.streamOrdering);
+    if (eventType === 'm.room.guest_access' && stateKey === '') await evictGuestsIfClosed(ctx, room.roomId);
     res.json({ event_id: result.event.event_id });
   }
 

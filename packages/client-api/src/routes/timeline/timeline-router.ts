@@ -9,6 +9,7 @@ import { requireAuth } from '../../http/auth.js';
 import { methodNotAllowed } from '../../http/unrecognized.js';
 import { contextHandler } from './context.js';
 import { messagesHandler } from './messages.js';
+import { roomInitialSyncHandler } from '../peeking/room-initial-sync.js';
 import { relationsHandler } from './relations.js';
 import { threadsHandler } from './threads.js';
 import { timestampToEventHandler } from './timestamp-to-event.js';
@@ -19,6 +20,7 @@ export function timelineRouter(ctx: ClientApiContext): Router {
   const auth = requireAuth(ctx);
   router.route('/rooms/:roomId/messages').get(auth, messagesHandler(ctx)).all(methodNotAllowed);
   router.route('/rooms/:roomId/context/:eventId').get(auth, contextHandler(ctx)).all(methodNotAllowed);
+  router.route('/rooms/:roomId/initialSync').get(auth, roomInitialSyncHandler(ctx)).all(methodNotAllowed);
   return router;
 }
 

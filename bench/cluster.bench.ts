@@ -1,0 +1,158 @@
+/**
+ * The worker split through nginx (scripts/cluster.mjs: client readers, sync
+ * workers, event persisters, Redis, nginx), with 1 and then 2 event persisters:
+ *  - sequential sends of one client (events/s, latency percentiles),
+ *  - 50 concurrent senders, each in a room of its own (events/s),
+ *  - delivery latency under that load: event creation (origin_server_ts) to its
+ *    arrival in a /sync long-poll served by a sync worker (p50/p99),
+ *  - the CPU an idle worker (the federation sender, following replication)
+ *    spends while 40 events/s are sent.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const ADMIN_URL = process.env.LATTICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface State {
+  url: string;
+  processes: Array<{ name: string; role: string; pid: number; publicPort?: number }>;
+}
+
+async function startCluster(persisters: number, port: number): Promise<{ state: State; stop(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lattice-bench-cluster-'));
+  const name = `lattice_bench_${process.pid}_${persisters}`;
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${name}`;
+  const args = ['scripts/cluster.mjs', '--no-build', '--fresh', '--port', String(port), '--dir', dir, '--database', dbUrl.toString()];
+  args.push('--persisters', String(persisters), '--open-registration', '--relax-rate-limits');
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  const statePath = path.join(dir, 'cluster.json');
+  while (!existsSync(statePath)) {
+    if (child.exitCode !== null) throw new Error('cluster failed to start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as State;
+  return {
+    state,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      const admin = new pg.Client({ connectionString: ADMIN_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function api<T>(base: string, token: string | undefined, method: string, p: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${base}/_matrix/client/v3${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function user(base: string, name: string): Promise<{ token: string; roomId: string }> {
+  const reg = await api<{ access_token: string }>(base, undefined, 'POST', '/register', {
+    username: name,
+    password: 'bench bench bench',
+    auth: { type: 'm.login.dummy' },
+  });
+  const room = await api<{ room_id: string }>(base, reg.access_token, 'POST', '/createRoom', {});
+  return { token: reg.access_token, roomId: room.room_id };
+}
+
+let txn = 0;
+const send = (base: string, u: { token: string; roomId: string }) =>
+  api(base, u.token, 'PUT', `/rooms/${encodeURIComponent(u.roomId)}/send/m.room.message/b${txn++}`, { msgtype: 'm.text', body: 'bench' });
+
+function pct(samples: number[], p: number): string {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(1);
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (in clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function run(persisters: number, port: number): Promise<void> {
+  const cluster = await startCluster(persisters, port);
+  const base = cluster.state.url;
+  try {
+    console.log(`\n### ${persisters} event persister${persisters > 1 ? 's' : ''} (through nginx)`);
+    const solo = await user(base, `solo${persisters}`);
+    for (let i = 0; i < 20; i++) await send(base, solo);
+    const latencies: number[] = [];
+    const seqStart = Date.now();
+    while (Date.now() - seqStart < 5000) {
+      const t0 = performance.now();
+      await send(base, solo);
+      latencies.push(performance.now() - t0);
+    }
+    const seqRate = latencies.length / ((Date.now() - seqStart) / 1000);
+    console.log(`sequential send                    ${seqRate.toFixed(0)} events/s  p50 ${pct(latencies, 50)} ms  p99 ${pct(latencies, 99)} ms`);
+
+    const senders = await Promise.all(Array.from({ length: 50 }, (_, i) => user(base, `s${persisters}_${i}`)));
+    // One observer joined to every sender's room would need invites; instead each sender's own /sync on a sync worker.
+    const observed: number[] = [];
+    let observing = true;
+    const syncBase = `http://127.0.0.1:${cluster.state.processes.find((p) => p.name === 'sync-2')!.publicPort}`;
+    const observers = senders.slice(0, 10).map(async (s) => {
+      let since = (await api<{ next_batch: string }>(syncBase, s.token, 'GET', '/sync?timeout=0')).next_batch;
+      while (observing) {
+        const r = await api<{ next_batch: string; rooms?: { join?: Record<string, { timeline: { events: Array<{ origin_server_ts: number }> } }> } }>(
+          syncBase,
+          s.token,
+          'GET',
+          `/sync?timeout=2000&since=${since}`,
+        );
+        const now = Date.now();
+        for (const room of Object.values(r.rooms?.join ?? {})) for (const e of room.timeline.events) observed.push(now - e.origin_server_ts);
+        since = r.next_batch;
+      }
+    });
+    let sent = 0;
+    const loadStart = Date.now();
+    await Promise.all(
+      senders.map(async (s) => {
+        while (Date.now() - loadStart < 5000) {
+          await send(base, s);
+          sent++;
+        }
+      }),
+    );
+    const loadRate = sent / ((Date.now() - loadStart) / 1000);
+    observing = false;
+    await Promise.all(observers);
+    console.log(`50 concurrent senders              ${loadRate.toFixed(0)} events/s`);
+    console.log(`creation → /sync delivery (load)   p50 ${pct(observed, 50)} ms  p99 ${pct(observed, 99)} ms  (n=${observed.length})`);
+
+    const idle = cluster.state.processes.find((p) => p.role === 'federation-sender')!;
+    const cpu0 = cpuSeconds(idle.pid);
+    const t0 = Date.now();
+    for (let i = 0; i < 400; i++) {
+      void send(base, senders[i % senders.length]!);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const cpu = (cpuSeconds(idle.pid) - cpu0) / ((Date.now() - t0) / 1000);
+    console.log(`idle worker following 40 events/s  ${(cpu * 100).toFixed(1)}% of a core (${idle.name})`);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+await run(1, 26100);
+await run(2, 26200);

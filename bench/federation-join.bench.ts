@@ -1,0 +1,105 @@
+/**
+ * Joining a large remote room: what the joining server does with a send_join
+ * answer for a synthetic room of 30,000 members (each joined, then renamed,
+ * so the state holds 30,000 member events and the auth chain another 30,000):
+ * every PDU checked (format, signature, content hash), the state and auth
+ * chain stored as outliers (each checked against its auth events), the join
+ * persisted with the state before it. Prints the time, the worst event-loop
+ * stall (perf_hooks monitorEventLoopDelay) and the peak RSS. The HTTP body's
+ * JSON.parse is not included (one parse of the whole answer).
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createRoomServices } from '@lattice/client-api';
+import {
+  generateSigningKey,
+  getRoomVersion,
+  hashAndSignEvent,
+  parseConfig,
+  toRoomEvent,
+  type PDU,
+  type RoomEvent,
+  type SigningKey,
+} from '@lattice/core';
+import { checkReceivedPdus, remoteEventsOf } from '@lattice/federation';
+import { createTestDatabase } from '@lattice/storage';
+import { pino } from 'pino';
+import { signedEvent, staticKeyRing, wire } from './lib/federation-fixtures.js';
+
+const MEMBERS = Number(process.env['MEMBERS'] ?? 30_000);
+const v10 = getRoomVersion('10')!;
+const REMOTE = 'big.bench';
+
+function signer(server: string, key: SigningKey) {
+  let ts = 1_700_000_000_000;
+  return (fields: Record<string, unknown>, prev: RoomEvent | undefined, auth: RoomEvent[]): RoomEvent =>
+    signedEvent(v10, fields, prev ? [prev] : [], auth, server, key, ++ts);
+}
+
+async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
+  const db = await createTestDatabase(kind);
+  const config = parseConfig('server_name: bench.local\n', { env: {} });
+  const logger = pino({ level: 'silent' });
+  const localKey = generateSigningKey('l');
+  const rooms = await createRoomServices({ db, config, signingKey: localKey, instanceName: 'master', logger });
+  const remoteKey = generateSigningKey('r');
+  const keys = new Map([[REMOTE, remoteKey], ['bench.local', localKey]]);
+  const keyRing = staticKeyRing(keys);
+
+  // The remote room, built and signed by its server.
+  const sign = signer(REMOTE, remoteKey);
+  const owner = `@owner:${REMOTE}`;
+  const roomId = `!big:${REMOTE}`;
+  const create = sign({ room_id: roomId, type: 'm.room.create', state_key: '', sender: owner, content: { creator: owner, room_version: '10' } }, undefined, []);
+  const ownerJoin = sign({ room_id: roomId, type: 'm.room.member', state_key: owner, sender: owner, content: { membership: 'join' } }, create, [create]);
+  const pl = sign({ room_id: roomId, type: 'm.room.power_levels', state_key: '', sender: owner, content: { users: { [owner]: 100 } } }, ownerJoin, [create, ownerJoin]);
+  const rules = sign({ room_id: roomId, type: 'm.room.join_rules', state_key: '', sender: owner, content: { join_rule: 'public' } }, pl, [create, ownerJoin, pl]);
+  const state: RoomEvent[] = [create, ownerJoin, pl, rules];
+  const authChain: RoomEvent[] = [create, ownerJoin, pl, rules];
+  let prev = rules;
+  for (let i = 0; i < MEMBERS; i++) {
+    const user = `@u${i}:${REMOTE}`;
+    const join = sign({ room_id: roomId, type: 'm.room.member', state_key: user, sender: user, content: { membership: 'join' } }, prev, [create, pl, rules]);
+    const rename = sign({ room_id: roomId, type: 'm.room.member', state_key: user, sender: user, content: { membership: 'join', displayname: `User ${i}` } }, join, [create, pl, join]);
+    authChain.push(join);
+    state.push(rename);
+    prev = rename;
+  }
+  // Our user's join, completed from the make_join template and signed here.
+  const me = '@me:bench.local';
+  const myJoin = toRoomEvent(
+    hashAndSignEvent(
+      { room_id: roomId, type: 'm.room.member', state_key: me, sender: me, content: { membership: 'join' }, origin_server_ts: Date.now(), depth: prev.depth + 1, prev_events: [prev.event_id], auth_events: [create.event_id, pl.event_id, rules.event_id], hashes: { sha256: '' }, signatures: {} } as PDU,
+      'bench.local',
+      localKey,
+      v10,
+    ),
+    v10,
+  );
+  const answer = { state: state.map(wire), auth_chain: authChain.map(wire) };
+
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  stalls.enable();
+  const t0 = process.hrtime.bigint();
+  const [checkedState, checkedChain] = [
+    await checkReceivedPdus(answer.state, v10, keyRing, roomId),
+    await checkReceivedPdus(answer.auth_chain, v10, keyRing, roomId),
+  ];
+  const ctx = { config, db, logger, rooms };
+  await remoteEventsOf(ctx).joinRoom({ version: v10, join: myJoin, state: checkedState, authChain: checkedChain });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  stalls.disable();
+  clearInterval(rssTimer);
+
+  const members = await rooms.store.joinedMembers(roomId);
+  if (members.size !== MEMBERS + 2) throw new Error(`expected ${MEMBERS + 2} joined members, found ${members.size}`);
+  console.log(
+    `join ${state.length.toLocaleString('en-US')}-state room, ${authChain.length.toLocaleString('en-US')} auth chain (${kind})`.padEnd(56),
+    `${secs.toFixed(1)} s, worst stall ${(stalls.max / 1e6).toFixed(0)} ms, peak RSS ${Math.round(peakRss / 2 ** 20)} MiB`,
+  );
+  await rooms.close();
+  await db.close();
+}
+
+for (const kind of ['pglite', 'postgres'] as const) await benchOn(kind);

@@ -1,0 +1,91 @@
+/**
+ * Access tokens this worker has looked up recently, so that an authenticated
+ * request costs no database round trip (it was the largest share of a send's
+ * latency). Correctness rests on invalidation, not expiry: every path that
+ * revokes or changes a user's tokens writes a `caches` row for the user
+ * (token-revocation.ts) and every worker drops that user's entries before its
+ * caches position moves. The short lifetime only bounds what a change made
+ * behind the server's back (an operator's SQL) can leave cached.
+ */
+import type { CacheRow, ReplicationHub } from '@lattice/replication';
+import { Lru } from '@lattice/rooms';
+import type { AccessTokenRecord } from '../stores/access-tokens.js';
+
+/** The `caches` stream's name for this cache; row keys are user ids. */
+export const ACCESS_TOKEN_CACHE = 'access_tokens';
+
+const CAPACITY = 50_000;
+const MAX_AGE_MS = 60_000;
+
+interface Entry {
+  record: AccessTokenRecord;
+  cachedAt: number;
+}
+
+export class AccessTokenCache {
+  private readonly byHash = new Lru<string, Entry>(CAPACITY);
+  private readonly hashesByUser = new Map<string, Set<string>>();
+  /**
+   * Counts invalidations. A lookup notes it before reading the database and
+   * caches its result only if it has not moved: a read that raced a revocation
+   * may have seen the token before it went, and must not outlive the revocation.
+   */
+  private generation = 0;
+
+  /** What to pass to set() for a record read from the database after this call. */
+  snapshot(): number {
+    return this.generation;
+  }
+
+  get(hash: string, now = Date.now()): AccessTokenRecord | undefined {
+    const entry = this.byHash.get(hash);
+    if (!entry) return undefined;
+    if (now - entry.cachedAt > MAX_AGE_MS) {
+      this.drop(hash, entry.record.userId);
+      return undefined;
+    }
+    return entry.record;
+  }
+
+  set(hash: string, record: AccessTokenRecord, readAt: number, now = Date.now()): void {
+    if (readAt !== this.generation) return;
+    this.byHash.set(hash, { record, cachedAt: now });
+    let hashes = this.hashesByUser.get(record.userId);
+    if (!hashes) this.hashesByUser.set(record.userId, (hashes = new Set()));
+    hashes.add(hash);
+  }
+
+  /** Drops every token of these users (undefined: every token). */
+  invalidateUsers(userIds: readonly string[] | undefined): void {
+    this.generation++;
+    if (userIds === undefined) {
+      this.byHash.clear();
+      this.hashesByUser.clear();
+      return;
+    }
+    for (const userId of userIds) {
+      for (const hash of this.hashesByUser.get(userId) ?? []) this.byHash.delete(hash);
+      this.hashesByUser.delete(userId);
+    }
+  }
+
+  private drop(hash: string, userId: string): void {
+    this.byHash.delete(hash);
+    this.hashesByUser.get(userId)?.delete(hash);
+  }
+}
+
+const caches = new WeakMap<ReplicationHub, AccessTokenCache>();
+
+/** The worker's cache, subscribed to its hub's `caches` stream on first use. */
+export function accessTokenCacheOf(hub: ReplicationHub): AccessTokenCache {
+  let cache = caches.get(hub);
+  if (!cache) {
+    const created = new AccessTokenCache();
+    hub.onUpdate('caches', (update) => {
+      for (const row of update.rows as CacheRow[]) if (row.cache === ACCESS_TOKEN_CACHE) created.invalidateUsers(row.keys);
+    });
+    caches.set(hub, (cache = created));
+  }
+  return cache;
+}

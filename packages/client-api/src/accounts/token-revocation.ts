@@ -1,0 +1,30 @@
+/**
+ * Every change that revokes access tokens or changes what they resolve to
+ * (logout, device deletion, password change, deactivation, re-login on a
+ * device, refresh rotation) runs through here: the change and a `caches` row
+ * naming the user commit in one transaction, and the request answers only once
+ * this worker has applied the row, with the position recorded as the user's
+ * latest write so every other replica applies it before serving the user again
+ * (ARCHITECTURE.md §4). No worker accepts a revoked token after the 200.
+ */
+import { recordCacheInvalidation, type CacheRow } from '@lattice/replication';
+import type { ScriptRunner } from '@lattice/storage';
+import type { ClientApiContext } from '../context.js';
+import { ACCESS_TOKEN_CACHE } from './token-cache.js';
+
+/** How long a revocation waits for this worker to apply its own invalidation. */
+const APPLY_WAIT_MS = 10_000;
+
+export async function revokingTokens<T>(ctx: ClientApiContext, userId: string, change: (tx: ScriptRunner) => Promise<T>): Promise<T> {
+  const { hub, userWrites } = ctx.rooms;
+  const row: CacheRow = { cache: ACCESS_TOKEN_CACHE, keys: [userId] };
+  let result!: T;
+  const position = await hub.writer('caches').write(ctx.db, async (tx, position) => {
+    result = await change(tx);
+    await recordCacheInvalidation(tx, position, hub.instanceName, row);
+    return [row];
+  });
+  await userWrites.record(userId, { caches: position });
+  await hub.waitForPositions({ caches: position }, APPLY_WAIT_MS);
+  return result;
+}

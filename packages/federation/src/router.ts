@@ -1,0 +1,35 @@
+/**
+ * Everything under /_matrix/federation and /_matrix/key: the key server and
+ * notary and the version endpoint (no authentication), then X-Matrix
+ * authentication for the rest of /_matrix/federation, the query endpoints,
+ * the routers the rooms side adds, and M_UNRECOGNIZED for unknown paths.
+ */
+import { unrecognizedHandler } from '@lattice/client-api';
+import { Router } from 'express';
+import { keyRoutes } from './server/key-routes.js';
+import type { FederationDeps } from './api.js';
+import type { FederationTransport } from './server/federation-transport.js';
+import { queryRoutes } from './server/query-routes.js';
+import { versionRoute } from './server/version-route.js';
+import { federationAuth } from './transport/inbound-auth.js';
+
+export function federationRouter(deps: FederationDeps & FederationTransport, extraRouters: readonly Router[] = []): Router {
+  const { config } = deps.ctx;
+  const maxBodyBytes = config.max_request_body_size;
+  const router = Router();
+  router.use(keyRoutes({ ownKeys: deps.ownKeys, signingKey: deps.signingKey, notary: deps.keyRing, maxBodyBytes }));
+  router.use('/_matrix/key', unrecognizedHandler);
+  router.use(versionRoute());
+
+  const authenticated = Router();
+  authenticated.use(federationAuth({ serverName: deps.serverName, keyRing: deps.keyRing, isAllowed: deps.isAllowed, maxBodyBytes }));
+  authenticated.use(queryRoutes(deps.ctx));
+  for (const extra of extraRouters) authenticated.use(extra);
+  authenticated.use(unrecognizedHandler);
+  // Mounted without a path prefix so the routes inside see full paths, as the spec writes them.
+  router.use((req, res, next) => {
+    if (req.path === '/_matrix/federation' || req.path.startsWith('/_matrix/federation/')) authenticated(req, res, next);
+    else next();
+  });
+  return router;
+}

@@ -1,0 +1,240 @@
+/**
+ * Outbound federation (ARCHITECTURE.md §7): local events of rooms with
+ * members on other servers are turned into rows of the durable
+ * per-destination outbox, from the events table itself (resuming from the
+ * sender's stored position, so events persisted while the sender was down are
+ * sent after it restarts); then each destination gets one transaction in
+ * flight at a time (≤ 50 PDUs, ≤ 100 EDUs), with exponential backoff while it
+ * fails. This is an in-process loop over the durable outbox; scheduling it
+ * through BullMQ across federation-sender replicas is left for the worker split.
+ */
+import { serverNameOf, type RoomEvent } from '@lattice/core';
+import type { FederationDeps } from '../api.js';
+import { wirePdu } from '../rooms/wire-events.js';
+import { OutboxStore, type OutboxItem } from './outbox-store.js';
+
+export interface FederationSenderOptions {
+  /** The sender's name for its stored position. Default 'federation_sender'. */
+  instanceName?: string;
+  /** First retry delay after a failure; doubled per failure up to maxBackoffMs. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  clock?: () => number;
+}
+
+/** Events read per catch-up round. */
+const CATCH_UP_BATCH = 500;
+
+export class FederationSender {
+  readonly outbox: OutboxStore;
+  private readonly instance: string;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly clock: () => number;
+  private position = 0;
+  private catchingUp: Promise<void> | undefined;
+  private catchUpAgain = false;
+  private readonly sending = new Map<string, Promise<void>>();
+  private readonly resend = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private unsubscribe: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: FederationDeps,
+    options: FederationSenderOptions = {},
+  ) {
+    this.outbox = new OutboxStore(deps.ctx.db);
+    this.instance = options.instanceName ?? 'federation_sender';
+    this.initialBackoffMs = options.initialBackoffMs ?? 5_000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 24 * 3600_000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Resumes from the stored position (first start: from now), then follows new events. */
+  async start(): Promise<void> {
+    const stored = await this.outbox.position(this.instance);
+    if (stored === undefined) {
+      const { rows } = await this.deps.ctx.db.query<{ max: string | null }>('SELECT max(stream_ordering) AS max FROM events');
+      this.position = Number(rows[0]?.max ?? 0);
+      await this.outbox.setPosition(this.deps.ctx.db, this.instance, this.position);
+    } else this.position = stored;
+    this.unsubscribe = this.deps.ctx.rooms.hub.onUpdate('events', () => setImmediate(() => void this.catchUp()));
+    await this.catchUp();
+    for (const destination of await this.outbox.ready(this.clock())) this.kick(destination);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const t of this.timers.values()) clearTimeout(t);
+    await Promise.allSettled([this.catchingUp, ...this.sending.values()]);
+  }
+
+  /** Queues an EDU for a destination (typing, receipts, presence, device lists, to-device…). */
+  async queueEdu(destination: string, eduType: string, content: Record<string, unknown>): Promise<void> {
+    await this.outbox.enqueue(this.deps.ctx.db, [{ destination, kind: 'edu', payload: { edu_type: eduType, content } }], this.clock());
+    this.kick(destination);
+  }
+
+  /**
+   * Queues a remote server's event for the room's other servers (the resident server
+   * passes on the joins, leaves and knocks it accepted through the handshakes).
+   */
+  async forward(event: RoomEvent, origin: string): Promise<void> {
+    const { store } = this.deps.ctx.rooms;
+    const [stored, version] = await Promise.all([store.getEvent(event.event_id), store.roomVersion(event.room_id)]);
+    if (stored === undefined || version === undefined) return;
+    const pdu = wirePdu(stored, version);
+    const destinations = (await this.destinations(event.room_id, event.type, event.state_key)).filter((d) => d !== origin);
+    await this.outbox.enqueue(this.deps.ctx.db, destinations.map((destination) => ({ destination, kind: 'pdu' as const, payload: pdu })), this.clock());
+    for (const d of destinations) this.kick(d);
+  }
+
+  /** Turns local events after the stored position into outbox rows; one run at a time. */
+  catchUp(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    if (this.catchingUp !== undefined) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = this.runCatchUp()
+      .catch((err) => this.deps.ctx.logger.error({ err }, 'federation sender: catch-up failed'))
+      .finally(() => {
+        this.catchingUp = undefined;
+        if (this.catchUpAgain) {
+          this.catchUpAgain = false;
+          void this.catchUp();
+        }
+      });
+    return this.catchingUp;
+  }
+
+  private async runCatchUp(): Promise<void> {
+    const { db, rooms } = this.deps.ctx;
+    for (;;) {
+      // Only below the stream's safe position: every event there is committed.
+      const bound = rooms.hub.currentToken().get('events').min;
+      if (bound <= this.position) return;
+      const { rows } = await db.query<{ event_id: string; stream_ordering: string }>(
+        `SELECT event_id, stream_ordering FROM events
+         WHERE stream_ordering > $1 AND stream_ordering <= $2 AND sender LIKE $3
+           AND NOT outlier AND rejected_reason IS NULL AND NOT soft_failed
+         ORDER BY stream_ordering LIMIT ${CATCH_UP_BATCH}`,
+        [this.position, bound, `%:${this.deps.serverName.replace(/[%_\\]/g, '\\$&')}`],
+      );
+      const items: OutboxItem[] = [];
+      const events = await rooms.store.getEvents(rows.map((r) => r.event_id));
+      // The rooms' servers, read once per round unless a membership event changes them.
+      const servers = new Map<string, string[]>();
+      for (const r of rows) {
+        const stored = events.get(r.event_id);
+        if (stored === undefined || serverNameOf(stored.event.sender) !== this.deps.serverName) continue;
+        const { event } = stored;
+        const version = await rooms.store.roomVersion(event.room_id);
+        if (version === undefined) continue;
+        const isMember = event.type === 'm.room.member';
+        let destinations = isMember ? undefined : servers.get(event.room_id);
+        if (destinations === undefined) {
+          destinations = await this.destinations(event.room_id, event.type, event.state_key);
+          if (!isMember) servers.set(event.room_id, destinations);
+          else servers.delete(event.room_id);
+        }
+        const pdu = wirePdu(stored, version);
+        for (const destination of destinations) items.push({ destination, kind: 'pdu', payload: pdu });
+      }
+      const next = rows.length < CATCH_UP_BATCH ? bound : Number(rows[rows.length - 1]!.stream_ordering);
+      // The position is stored with the rows it produced; a run of events that concern no
+      // other server only moves it in memory (re-reading them after a restart sends nothing).
+      if (items.length > 0) {
+        await db.transaction(async (tx) => {
+          await this.outbox.enqueue(tx, items, this.clock());
+          await this.outbox.setPosition(tx, this.instance, next);
+        });
+      }
+      this.position = next;
+      for (const d of new Set(items.map((i) => i.destination))) this.kick(d);
+    }
+  }
+
+  /** Other servers with joined members; for a membership event also the target's server (it learns of a kick or ban). */
+  private async destinations(roomId: string, type: string, stateKey: string | undefined): Promise<string[]> {
+    const { rows } = await this.deps.ctx.db.query<{ state_key: string }>(
+      `SELECT state_key FROM current_state_events WHERE room_id = $1 AND type = 'm.room.member' AND membership = 'join'`,
+      [roomId],
+    );
+    const servers = new Set(rows.map((r) => serverNameOf(r.state_key)).filter((s): s is string => s !== undefined));
+    if (type === 'm.room.member' && stateKey !== undefined) {
+      const target = serverNameOf(stateKey);
+      if (target !== undefined) servers.add(target);
+    }
+    servers.delete(this.deps.serverName);
+    return [...servers];
+  }
+
+  /** Starts the destination's loop unless one is running (then it goes round again). */
+  private kick(destination: string): void {
+    if (this.stopped) return;
+    if (this.sending.has(destination)) {
+      this.resend.add(destination);
+      return;
+    }
+    const run = this.sendLoop(destination)
+      .catch((err) => this.deps.ctx.logger.error({ err, destination }, 'federation sender: send loop failed'))
+      .finally(() => {
+        this.sending.delete(destination);
+        if (this.resend.delete(destination)) this.kick(destination);
+      });
+    this.sending.set(destination, run);
+  }
+
+  private async sendLoop(destination: string): Promise<void> {
+    const backoff = await this.outbox.retryAfter(destination);
+    if (backoff !== undefined && backoff.retryAfterTs > this.clock()) return this.retryLater(destination, backoff.retryAfterTs);
+    while (!this.stopped) {
+      const batch = await this.outbox.take(destination);
+      if (batch.ids.length === 0) return;
+      const txnId = `${batch.ids[0]}-${batch.ids[batch.ids.length - 1]}`;
+      try {
+        await this.deps.client.request({
+          method: 'PUT',
+          destination,
+          path: `/_matrix/federation/v1/send/${encodeURIComponent(txnId)}`,
+          body: { origin: this.deps.serverName, origin_server_ts: this.clock(), pdus: batch.pdus, edus: batch.edus },
+        });
+      } catch (err) {
+        const interval = Math.min(backoff === undefined ? this.initialBackoffMs : backoff.intervalMs * 2, this.maxBackoffMs);
+        await this.outbox.failed(destination, this.clock(), interval);
+        this.deps.ctx.logger.info({ err, destination, retryInMs: interval }, 'federation sender: transaction failed; backing off');
+        return this.retryLater(destination, this.clock() + interval);
+      }
+      await this.outbox.ack(batch.ids);
+      if (backoff !== undefined) await this.outbox.succeeded(destination);
+    }
+  }
+
+  private retryLater(destination: string, at: number): void {
+    if (this.timers.has(destination) || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(destination);
+      this.kick(destination);
+    }, Math.max(0, at - this.clock()));
+    timer.unref();
+    this.timers.set(destination, timer);
+  }
+
+  /** Tries a backing-off destination now (e.g. it just sent us a transaction, so it is back). */
+  async wake(destination: string): Promise<void> {
+    await this.outbox.succeeded(destination);
+    clearTimeout(this.timers.get(destination));
+    this.timers.delete(destination);
+    this.kick(destination);
+  }
+
+  /** Resolves when nothing is being sent or caught up (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.catchingUp !== undefined || this.sending.size > 0) {
+      await Promise.allSettled([this.catchingUp, ...this.sending.values()]);
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The durable outbound queue (migrations/0016_federation_rooms.sql): rows per
+ * destination in order, taken a transaction's worth at a time and deleted
+ * once the destination acknowledged them; plus each destination's backoff.
+ */
+import type { Database, Queryable } from '@lattice/storage';
+import { MAX_TXN_EDUS, MAX_TXN_PDUS } from '../inbound/transaction-limits.js';
+
+
+export interface OutboxBatch {
+  ids: number[];
+  pdus: unknown[];
+  edus: unknown[];
+}
+
+export interface OutboxItem {
+  destination: string;
+  kind: 'pdu' | 'edu';
+  payload: unknown;
+}
+
+export class OutboxStore {
+  constructor(private readonly db: Database) {}
+
+  async enqueue(q: Queryable, items: readonly OutboxItem[], now: number): Promise<void> {
+    if (items.length === 0) return;
+    await q.query(
+      `INSERT INTO federation_outbox (destination, kind, payload_json, queued_ts)
+       SELECT d, k, p, $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x (d, k, p, ord) ORDER BY x.ord`,
+      [items.map((i) => i.destination), items.map((i) => i.kind), items.map((i) => JSON.stringify(i.payload)), now],
+    );
+  }
+
+  /** The oldest rows of a destination: at most 50 PDUs and 100 EDUs. */
+  async take(destination: string): Promise<OutboxBatch> {
+    const { rows } = await this.db.query<{ id: string; kind: 'pdu' | 'edu'; payload_json: string }>(
+      `(SELECT id, kind, payload_json FROM federation_outbox WHERE destination = $1 AND kind = 'pdu' ORDER BY id LIMIT ${MAX_TXN_PDUS})
+       UNION ALL
+       (SELECT id, kind, payload_json FROM federation_outbox WHERE destination = $1 AND kind = 'edu' ORDER BY id LIMIT ${MAX_TXN_EDUS})
+       ORDER BY id`,
+      [destination],
+    );
+    const batch: OutboxBatch = { ids: [], pdus: [], edus: [] };
+    for (const r of rows) {
+      batch.ids.push(Number(r.id));
+      (r.kind === 'pdu' ? batch.pdus : batch.edus).push(JSON.parse(r.payload_json));
+    }
+    return batch;
+  }
+
+  async ack(ids: readonly number[]): Promise<void> {
+    if (ids.length > 0) await this.db.query('DELETE FROM federation_outbox WHERE id = ANY($1::bigint[])', [ids]);
+  }
+
+  /** Destinations with rows queued and not backing off at `now`. */
+  async ready(now: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ destination: string }>(
+      `SELECT DISTINCT o.destination FROM federation_outbox o
+       LEFT JOIN federation_destinations d ON d.destination = o.destination
+       WHERE d.retry_after_ts IS NULL OR d.retry_after_ts <= $1`,
+      [now],
+    );
+    return rows.map((r) => r.destination);
+  }
+
+  /** When a backing-off destination may be tried again (undefined: not backing off). */
+  async retryAfter(destination: string): Promise<{ retryAfterTs: number; intervalMs: number } | undefined> {
+    const { rows } = await this.db.query<{ retry_after_ts: string; retry_interval_ms: string }>(
+      'SELECT retry_after_ts, retry_interval_ms FROM federation_destinations WHERE destination = $1',
+      [destination],
+    );
+    const r = rows[0];
+    return r && Number(r.retry_interval_ms) > 0 ? { retryAfterTs: Number(r.retry_after_ts), intervalMs: Number(r.retry_interval_ms) } : undefined;
+  }
+
+  async failed(destination: string, now: number, intervalMs: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO federation_destinations (destination, retry_after_ts, retry_interval_ms, failing_since_ts) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (destination) DO UPDATE SET retry_after_ts = $2, retry_interval_ms = $3,
+         failing_since_ts = COALESCE(federation_destinations.failing_since_ts, $4)`,
+      [destination, now + intervalMs, intervalMs, now],
+    );
+  }
+
+  async succeeded(destination: string): Promise<void> {
+    await this.db.query('DELETE FROM federation_destinations WHERE destination = $1', [destination]);
+  }
+
+  async position(instance: string): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ stream_ordering: string }>(
+      'SELECT stream_ordering FROM federation_sender_position WHERE instance_name = $1',
+      [instance],
+    );
+    return rows[0] === undefined ? undefined : Number(rows[0].stream_ordering);
+  }
+
+  async setPosition(q: Queryable, instance: string, position: number): Promise<void> {
+    await q.query(
+      `INSERT INTO federation_sender_position (instance_name, stream_ordering) VALUES ($1, $2)
+       ON CONFLICT (instance_name) DO UPDATE SET stream_ordering = GREATEST(federation_sender_position.stream_ordering, $2)`,
+      [instance, position],
+    );
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * An express app for a listener that serves federation only (Synapse's
+ * `resources: [{names: [federation]}]`, typically TLS on port 8448): request
+ * context, the given routers (the federation router last), M_UNRECOGNIZED for
+ * anything else, and the Matrix error handler.
+ */
+import express, { type Express, type Router } from 'express';
+import { errorHandler, requestContext, unrecognizedHandler } from '@lattice/client-api';
+import type { Logger } from '@lattice/core';
+
+export function createFederationApp(logger: Logger, routers: readonly Router[], options: { trustProxy?: boolean } = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', options.trustProxy ?? false);
+  app.use(requestContext(logger));
+  for (const router of routers) app.use(router);
+  app.use(unrecognizedHandler);
+  app.use(errorHandler());
+  return app;
+}

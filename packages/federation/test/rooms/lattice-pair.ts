@@ -1,0 +1,101 @@
+/**
+ * Full Lattice servers for the two-server tests: the Client-Server API and
+ * /sync on plain HTTP (for the test's requests), federation over HTTPS with
+ * certificates from the test CA, the real transport (keys, X-Matrix, discovery
+ * through an injected loopback resolver), the rooms side of federation, remote
+ * memberships wired into the client routes, and the sender.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { generateSigningKey, parseConfig, type HostResolver } from '@lattice/core';
+import { createTestDatabase, type Database } from '@lattice/storage';
+import { createClientApiApp, createRoomServices, registerAccount, type ClientApiContext } from '@lattice/client-api';
+import { syncRouter } from '@lattice/sync';
+import { pino } from 'pino';
+import {
+  FederationSender,
+  OutboundMembership,
+  createFederationTransport,
+  federationRoomsRouter,
+  federationRouter,
+  type FederationRooms,
+} from '../../src/index.js';
+import type { TestCa } from '../support/test-ca.js';
+
+export interface Lattice {
+  serverName: string;
+  ctx: ClientApiContext;
+  db: Database;
+  fed: FederationRooms;
+  sender: FederationSender;
+  clientUrl: string;
+  createUser(localpart: string): Promise<{ userId: string; token: string }>;
+  request<T = Record<string, unknown>>(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+export async function startLattice(kind: Database['kind'], hostname: string, ca: TestCa, resolve: HostResolver): Promise<Lattice> {
+  const { cert, key } = ca.issue([hostname, '127.0.0.1']);
+  const fedServer = https.createServer({ cert, key });
+  await new Promise<void>((r) => fedServer.listen(0, '127.0.0.1', r));
+  const serverName = `${hostname}:${(fedServer.address() as AddressInfo).port}`;
+  const config = parseConfig(
+    `server_name: "${serverName}"
+trusted_key_servers: []
+federation_custom_ca_list: ["${ca.caPath}"]
+ip_range_whitelist: ["127.0.0.1/32"]
+enable_registration: true
+enable_registration_without_verification: true
+`,
+    { env: {}, configDir: '/tmp' },
+  );
+  const db = await createTestDatabase(kind);
+  const logger = pino({ level: 'silent' });
+  const signingKey = generateSigningKey();
+  const rooms = await createRoomServices({ db, config, signingKey, instanceName: 'master', logger, flushDelayMs: 5 });
+  const ctx: ClientApiContext = { config, db, logger, rooms };
+  const transport = createFederationTransport({ config, db, logger }, signingKey, { resolve });
+  const deps = { ...transport, ctx };
+  const sender = new FederationSender(deps, { initialBackoffMs: 100 });
+  const fed = federationRoomsRouter(deps, { forward: (event, origin) => sender.forward(event, origin) });
+  ctx.remoteMembership = new OutboundMembership(deps);
+  const app = createClientApiApp(ctx, { routers: [federationRouter(deps, [fed.router]), syncRouter(ctx)] });
+  fedServer.on('request', app);
+  const clientServer = http.createServer(app);
+  await new Promise<void>((r) => clientServer.listen(0, '127.0.0.1', r));
+  const clientUrl = `http://127.0.0.1:${(clientServer.address() as AddressInfo).port}`;
+  await fed.processor.resume();
+  await sender.start();
+
+  return {
+    serverName,
+    ctx,
+    db,
+    fed,
+    sender,
+    clientUrl,
+    async createUser(localpart) {
+      const account = await registerAccount(ctx, { localpart, password: 'pw', session: { refreshable: false } });
+      return { userId: account.user_id, token: account.access_token! };
+    },
+    async request<T>(method: string, path: string, token: string, body?: unknown) {
+      const res = await fetch(clientUrl + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    async close() {
+      await sender.stop();
+      for (const s of [fedServer, clientServer]) {
+        s.closeAllConnections();
+        await new Promise((r) => s.close(r));
+      }
+      await rooms.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,576 @@
+/**
+ * Persisting events received over federation (server-server API "Checks
+ * performed on receipt of a PDU", steps 4–6, and "Joining Rooms"). The
+ * format, signature and hash checks (steps 1–3) are the caller's: events come
+ * here as RoomEvents already verified and, if need be, redacted.
+ *
+ * Work for a room runs on the persister's per-room queue, so remote events
+ * are serialised with local sends, and goes through the same events stream
+ * (positions allocated in the statement, published after commit) so /sync wakes.
+ * Rejected events are stored as rejected (later events may cite them) and
+ * soft-failed ones as soft-failed: neither enters state, timelines or the
+ * forward extremities. Outliers (auth chain members, a remote invite) are
+ * stored without state.
+ */
+import {
+  Errors,
+  authEventIds,
+  authEventKeys,
+  canonicalJson,
+  effectivePowerLevels,
+  prevEventIds,
+  resolveStateSliced,
+  serverNameOf,
+  stateKeyOf,
+  toFederationPdu,
+  userPowerLevel,
+  type RoomEvent,
+  type RoomVersion,
+  type StateKey,
+  type StateLookup,
+  type StateMap,
+} from '@lattice/core';
+import type { EventStreamRow } from '@lattice/replication';
+import { StateGroupStore, type Queryable } from '@lattice/storage';
+import type { RoomsContext, SendResult, StoredEvent } from '../api.js';
+import { persistBatches, type PersistBatch, type PersistContext, type PersistEvent } from '../persist-batch.js';
+import type { EventPersister } from '../persister.js';
+import { streamRow } from '../stream-row.js';
+import { redactedEventIdOf, redactionApplies } from '../redactions.js';
+import type { RoomStore } from '../store.js';
+import type { Extremity, RoomWriterState } from '../writer-state.js';
+import { eventReference } from '../event-builder.js';
+import { checkAgainstState, checkAuthEvents, createEventIdOf, lookupOf, type KnownEvent } from './auth-check.js';
+import { authChainIds, citationOrder } from './event-graph.js';
+
+export type RemoteOutcome =
+  /** Stored, in the timeline, possibly changing the current state. */
+  | 'accepted'
+  /** Stored but kept out of timelines and state: it fails auth against the current state. */
+  | 'soft_failed'
+  /** Stored as rejected: it fails auth against its auth events or the state before it. */
+  | 'rejected'
+  /** Stored without state. */
+  | 'outlier'
+  /** Already stored: nothing written. */
+  | 'duplicate'
+  /** Not stored: some prev events are unknown here and no state was supplied (fetch them, or /state_ids). */
+  | 'missing_prev_events'
+  /** Not stored: some auth events are unknown here (fetch them with /event_auth and store them as outliers). */
+  | 'missing_auth_events';
+
+export interface RemoteEventResult {
+  eventId: string;
+  outcome: RemoteOutcome;
+  reason?: string;
+}
+
+export interface IncomingEvent {
+  event: RoomEvent;
+  /** The state before the event, when its prev events are not all held here (fetched with /state_ids). */
+  stateBefore?: StateMap;
+}
+
+export interface RemoteJoin {
+  version: RoomVersion;
+  /** The join event, signed by the resident server too (send_join's answer, or ours). */
+  join: RoomEvent;
+  /** The room state before the join (send_join's `state`). */
+  state: RoomEvent[];
+  /** send_join's `auth_chain`. */
+  authChain: RoomEvent[];
+}
+
+/** Outliers written per statement (bounds the statement's parameters for very large rooms). */
+const OUTLIER_CHUNK = 500;
+/** Longest run of synchronous auth checks before the event loop gets a turn. */
+const SLICE_MS = 10;
+
+interface Accepted {
+  event: RoomEvent;
+  rejected: boolean;
+  /** The state after the event (its state before when rejected); absent for outliers. */
+  stateAfter?: StateMap;
+  group?: number;
+}
+
+export class RemoteEventPersister {
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly ctx: RoomsContext,
+    private readonly store: RoomStore,
+    private readonly persister: EventPersister,
+  ) {
+    this.clock = ctx.clock ?? Date.now;
+  }
+
+  /**
+   * Steps 4–6 for events of one room the server participates in, in an order where each
+   * comes after those it cites. One result per event, in input order; nothing throws for
+   * one bad event.
+   */
+  acceptEvents(roomId: string, incoming: readonly IncomingEvent[]): Promise<RemoteEventResult[]> {
+    return this.persister.exclusive(roomId, (room) => {
+      if (room === undefined) throw Errors.notFound(`Unknown room ${roomId}`);
+      return this.acceptLocked(room, incoming);
+    });
+  }
+
+  /** Stores events without state (e.g. a fetched auth chain), each checked against its auth events. */
+  storeOutliers(roomId: string, events: readonly RoomEvent[], version: RoomVersion): Promise<RemoteEventResult[]> {
+    return this.persister.exclusive(roomId, async (room) => {
+      const { results } = await this.writeOutliers(roomId, events, version, []);
+      return { result: events.map((e) => results.get(e.event_id)!), room };
+    });
+  }
+
+  /**
+   * A membership of a local user in a room this server is not in (a remote invite, the
+   * rejection of one, a knock): stored as an outlier that sets the user's membership, so it
+   * reaches their /sync. Its auth events are not held here, so only its signatures (checked
+   * by the caller) vouch for it, as the spec's invite handshake intends. Duplicates write nothing.
+   */
+  storeLocalMembershipOutlier(event: RoomEvent, version: RoomVersion): Promise<RemoteEventResult> {
+    return this.persister.exclusive(event.room_id, async (room) => {
+      const { results } = await this.writeOutliers(event.room_id, [event], version, [event], undefined, false);
+      return { result: results.get(event.event_id)!, room };
+    });
+  }
+
+  /**
+   * Joining a room over federation: the returned state and auth chain are stored as
+   * outliers (each checked against its auth events), the join event with the state
+   * before it, and the room's current state becomes that state plus the join.
+   * Throws 403 when the join does not pass auth against the state.
+   */
+  joinRoom(input: RemoteJoin): Promise<SendResult> {
+    const roomId = input.join.room_id;
+    // The room's state is replaced wholesale: the writer state is reloaded afterwards.
+    return this.persister.exclusive(roomId, async () => ({ result: await this.joinLocked(input), room: undefined }));
+  }
+
+  // ---- accepting events into the DAG
+
+  private async acceptLocked(room: RoomWriterState, incoming: readonly IncomingEvent[]): Promise<{ result: RemoteEventResult[]; room: RoomWriterState | undefined }> {
+    const { roomId, version } = room;
+    const results = new Map<string, RemoteEventResult>();
+    const suppliedState = new Map(incoming.flatMap((i) => (i.stateBefore ? [[i.event.event_id, i.stateBefore] as const] : [])));
+
+    const ids = incoming.map((i) => i.event.event_id);
+    const existing = await this.store.getEvents(ids);
+    const seen = new Set<string>();
+    const promoted: string[] = [];
+    const fresh = incoming.filter((i) => {
+      const id = i.event.event_id;
+      // An outlier (held without state) is taken into the DAG now that it arrives with its place in it.
+      const held = existing.get(id);
+      if (held !== undefined && held.outlier && held.rejectedReason === null && !seen.has(id)) {
+        promoted.push(id);
+        seen.add(id);
+        return true;
+      }
+      if (held !== undefined || seen.has(id)) {
+        results.set(id, { eventId: id, outcome: 'duplicate' });
+        return false;
+      }
+      seen.add(id);
+      return true;
+    });
+    const cited = new Set(fresh.flatMap((i) => [...authEventIds(i.event), ...prevEventIds(i.event)]));
+    const known = await this.store.getEvents([...cited]);
+
+    const current = new Map(room.state);
+    const currentIds: StateMap = new Map([...current].map(([k, e]) => [k, e.event_id]));
+    const extremities = new Set(room.extremities.map((x) => x.eventId));
+    /** The last accepted event whose state after became the current state as is, and its group. */
+    let lastLinear: { eventId: string; group: number } | undefined;
+    const createKey = stateKeyOf('m.room.create', '');
+    const create = version.roomIdFromCreateEvent ? current.get(createKey) : undefined;
+    const batch: Accepted[] = [];
+    const inBatch = new Map<string, Accepted>();
+    const persist: PersistEvent[] = [];
+    const currentChanges = new Map<StateKey, RoomEvent>();
+    const eventCache = new Map<string, RoomEvent>();
+    for (const [, e] of current) eventCache.set(e.event_id, e);
+
+    const lookupKnown = (id: string): KnownEvent | undefined => {
+      const b = inBatch.get(id);
+      if (b) return { event: b.event, rejected: b.rejected };
+      const s = known.get(id);
+      return s && { event: s.event, rejected: s.rejectedReason !== null };
+    };
+
+    const writer = this.ctx.hub.writer('events');
+    let positions: Map<string, number> | undefined;
+    try {
+      await this.ctx.db.transaction(async (tx) => {
+        const groups = new StateGroupStore(tx);
+        for (const event of citationOrder(fresh.map((i) => i.event))) {
+          const id = event.event_id;
+          const authMissing = authEventIds(event).filter((a) => lookupKnown(a) === undefined);
+          if (authMissing.length > 0) {
+            results.set(id, { eventId: id, outcome: 'missing_auth_events', reason: `unknown auth events: ${authMissing.join(', ')}` });
+            continue;
+          }
+          const before = await this.stateBefore(groups, event, version, inBatch, suppliedState.get(id));
+          if (before === undefined) {
+            results.set(id, { eventId: id, outcome: 'missing_prev_events' });
+            continue;
+          }
+          const beforeLookup = await this.lookupFor(event, before.state, version, eventCache, inBatch);
+          let reason: string | undefined;
+          const step4 = checkAuthEvents(event, lookupKnown, version, create);
+          if (!step4.ok) reason = step4.reason;
+          else {
+            const step5 = checkAgainstState(event, beforeLookup, version);
+            if (!step5.ok) reason = `against the state before it: ${step5.reason}`;
+          }
+          const rejected = reason !== undefined;
+          const step6 = rejected ? undefined : checkAgainstState(event, (t, k) => current.get(stateKeyOf(t, k)), version);
+          const softFailed = step6 !== undefined && !step6.ok;
+
+          const isState = event.state_key !== undefined && !rejected;
+          const stateAfter = new Map(before.state);
+          if (isState) stateAfter.set(stateKeyOf(event.type, event.state_key!), id);
+          let group: number;
+          if (!isState && before.group !== undefined) group = before.group;
+          else if (before.group !== undefined) group = await groups.storeDelta(roomId, before.group, new Map([[stateKeyOf(event.type, event.state_key!), id]]));
+          else group = await groups.storeSnapshot(roomId, stateAfter);
+          const accepted: Accepted = { event, rejected, stateAfter, group };
+          inBatch.set(id, accepted);
+          eventCache.set(id, event);
+          batch.push(accepted);
+
+          const p: PersistEvent = {
+            event,
+            json: wireJson(event, version),
+            stateGroup: group,
+            replacesState: isState ? before.state.get(stateKeyOf(event.type, event.state_key!)) ?? null : null,
+          };
+          if (rejected) p.rejectedReason = reason!;
+          if (softFailed) p.softFailed = true;
+          if (!rejected && !softFailed) {
+            const target = await this.redactionTarget(event, version, beforeLookup, known, inBatch);
+            if (target !== undefined) p.appliesRedactionTo = target;
+          }
+          persist.push(p);
+          if (rejected) results.set(id, { eventId: id, outcome: 'rejected', reason: reason! });
+          else if (softFailed) results.set(id, { eventId: id, outcome: 'soft_failed', reason: step6!.ok ? '' : step6!.reason });
+          else results.set(id, { eventId: id, outcome: 'accepted' });
+          if (rejected || softFailed) continue;
+
+          // The DAG moves on: the event replaces the tips it cites; the current state follows.
+          const prevs = prevEventIds(event);
+          const linear = [...extremities].every((x) => prevs.includes(x));
+          for (const x of prevs) extremities.delete(x);
+          extremities.add(id);
+          const next = linear ? stateAfter : await this.resolve(version, [currentIds, stateAfter], eventCache);
+          lastLinear = linear ? { eventId: id, group } : undefined;
+          for (const [key, eid] of next) {
+            if (currentIds.get(key) === eid) continue;
+            const e = eventCache.get(eid) ?? (await this.store.getEvent(eid))?.event;
+            if (e === undefined) continue;
+            currentIds.set(key, eid);
+            current.set(key, e);
+            currentChanges.set(key, e);
+          }
+        }
+        if (persist.length === 0) return;
+        const removed = room.extremities.map((x) => x.eventId).filter((x) => !extremities.has(x));
+        const old = new Set(room.extremities.map((x) => x.eventId));
+        const pb: PersistBatch = {
+          roomId,
+          events: persist,
+          extremitiesRemoved: removed,
+          extremitiesAdded: [...extremities].filter((x) => !old.has(x)),
+          currentState: [...currentChanges.values()],
+        };
+        const rewritten = promoted.filter((id) => inBatch.has(id));
+        if (rewritten.length > 0) await deleteEventRows(tx, rewritten);
+        positions = await writer.allocateWithin(() => persistBatches(tx, this.persistContext(), [pb]), (p) => p.values());
+      });
+    } catch (err) {
+      if (positions) writer.aborted([...positions.values()]);
+      throw err;
+    }
+    if (promoted.length > 0) this.store.forgetEvents(promoted);
+    const result = incoming.map((i) => results.get(i.event.event_id) ?? { eventId: i.event.event_id, outcome: 'duplicate' as const });
+    if (positions === undefined) return { result, room };
+    this.publish(positions, persist.map((p) => p.event));
+    // The writer state moves on in memory, as after a local send.
+    const held = new Map(room.extremities.map((x) => [x.eventId, x]));
+    const tips: Extremity[] = [...extremities].map((id) => {
+      const e = inBatch.get(id)?.event;
+      return held.get(id) ?? { eventId: id, depth: e!.depth, ref: eventReference(e!, version) };
+    });
+    const only = tips.length === 1 ? tips[0]!.eventId : undefined;
+    const stateGroup = only !== undefined && lastLinear?.eventId === only ? lastLinear.group : tips.length === 1 && only !== undefined && held.has(only) ? room.stateGroup : undefined;
+    return { result, room: { roomId, version, state: current, extremities: tips, stateGroup } };
+  }
+
+  /** The state before an event: supplied, or from its prev events (resolved when there are several). */
+  private async stateBefore(
+    groups: StateGroupStore,
+    event: RoomEvent,
+    version: RoomVersion,
+    inBatch: Map<string, Accepted>,
+    supplied: StateMap | undefined,
+  ): Promise<{ state: StateMap; group?: number } | undefined> {
+    if (supplied !== undefined) return { state: supplied };
+    const sets: Array<{ state: StateMap; group: number }> = [];
+    for (const prev of prevEventIds(event)) {
+      const b = inBatch.get(prev);
+      if (b?.stateAfter !== undefined && b.group !== undefined) {
+        sets.push({ state: b.stateAfter, group: b.group });
+        continue;
+      }
+      const group = await groups.stateGroupForEvent(prev);
+      if (group === undefined) return undefined; // unknown, or an outlier
+      sets.push({ state: await this.store.stateAfterEvent(prev), group });
+    }
+    if (sets.length === 0) return undefined;
+    if (sets.length === 1) return sets[0]!;
+    const cache = new Map<string, RoomEvent>();
+    return { state: await this.resolve(version, sets.map((s) => s.state), cache) };
+  }
+
+  /** State resolution over stored events, with every state event and its auth chain loaded first. */
+  private async resolve(version: RoomVersion, sets: StateMap[], cache: Map<string, RoomEvent>): Promise<StateMap> {
+    const ids = new Set<string>();
+    for (const s of sets) for (const id of s.values()) ids.add(id);
+    const chain = await authChainIds(this.ctx.db, [...ids]);
+    for (const id of chain) ids.add(id);
+    const missing = [...ids].filter((id) => !cache.has(id));
+    const loaded = await this.store.getEvents(missing);
+    const rejected = new Set<string>();
+    for (const [id, s] of loaded) {
+      cache.set(id, s.event);
+      if (s.rejectedReason !== null) rejected.add(id);
+    }
+    return resolveStateSliced(version, sets, (id) => cache.get(id), SLICE_MS, { isRejected: (id) => rejected.has(id) });
+  }
+
+  /** A lookup into `state` that loads only the entries the auth rules read for this event. */
+  private async lookupFor(
+    event: RoomEvent,
+    state: StateMap,
+    version: RoomVersion,
+    cache: Map<string, RoomEvent>,
+    inBatch: Map<string, Accepted>,
+  ): Promise<StateLookup> {
+    const keys = [...authEventKeys(event, version), ['m.room.create', ''] as [string, string]];
+    const ids = keys.flatMap(([t, k]) => state.get(stateKeyOf(t, k)) ?? []);
+    const missing = ids.filter((id) => !cache.has(id) && !inBatch.has(id));
+    if (missing.length > 0) for (const [id, s] of await this.store.getEvents(missing)) cache.set(id, s.event);
+    return (type, stateKey) => {
+      const id = state.get(stateKeyOf(type, stateKey));
+      return id === undefined ? undefined : cache.get(id) ?? inBatch.get(id)?.event;
+    };
+  }
+
+  /** The event an accepted redaction takes effect on, if any (rooms/v3 "Handling redactions"). */
+  private async redactionTarget(
+    event: RoomEvent,
+    version: RoomVersion,
+    state: StateLookup,
+    known: Map<string, StoredEvent>,
+    inBatch: Map<string, Accepted>,
+  ): Promise<string | undefined> {
+    const targetId = redactedEventIdOf(event, version);
+    if (targetId === undefined) return undefined;
+    const target = inBatch.get(targetId)?.event ?? known.get(targetId)?.event ?? (await this.store.getEvent(targetId))?.event;
+    if (target === undefined) return undefined;
+    const power = userPowerLevel(event.sender, state, version) >= effectivePowerLevels(state, version).redact;
+    return redactionApplies(event, target, power) ? targetId : undefined;
+  }
+
+  // ---- outliers and joins
+
+  /**
+   * Checks each event against its auth events (from the list or stored) and writes the
+   * new ones as outliers in chunked statements. `localMemberships` set local users'
+   * memberships. Runs on the caller's queue slot.
+   */
+  private async writeOutliers(
+    roomId: string,
+    events: readonly RoomEvent[],
+    version: RoomVersion,
+    localMemberships: RoomEvent[],
+    tx?: Queryable,
+    checkAuth = true,
+  ): Promise<{ results: Map<string, RemoteEventResult>; positions: Map<string, number>; written: RoomEvent[] }> {
+    const results = new Map<string, RemoteEventResult>();
+    const unique = new Map(events.map((e) => [e.event_id, e]));
+    const existing = await heldEventIds(tx ?? this.ctx.db, [...unique.keys()]);
+    for (const id of existing) {
+      results.set(id, { eventId: id, outcome: 'duplicate' });
+      unique.delete(id);
+    }
+    const list = citationOrder([...unique.values()]);
+    const citedElsewhere = [...new Set(list.flatMap((e) => authEventIds(e)))].filter((id) => !unique.has(id));
+    const stored = await this.store.getEvents(citedElsewhere);
+    const checked = new Map<string, KnownEvent>();
+    const known = (id: string): KnownEvent | undefined => {
+      const c = checked.get(id);
+      if (c) return c;
+      const s = stored.get(id);
+      return s && { event: s.event, rejected: s.rejectedReason !== null };
+    };
+    const createId = createEventIdOf(roomId, version);
+    const persist: PersistEvent[] = [];
+    let sliceStart = performance.now();
+    for (const event of list) {
+      const create = createId === undefined ? undefined : (known(createId)?.event ?? unique.get(createId));
+      const decision = checkAuth ? checkAuthEvents(event, known, version, create) : { ok: true as const };
+      checked.set(event.event_id, { event, rejected: !decision.ok });
+      const p: PersistEvent = { event, json: wireJson(event, version), stateGroup: null, replacesState: null, outlier: true };
+      if (!decision.ok) p.rejectedReason = decision.reason;
+      persist.push(p);
+      results.set(event.event_id, decision.ok ? { eventId: event.event_id, outcome: 'outlier' } : { eventId: event.event_id, outcome: 'rejected', reason: decision.reason });
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((r) => setImmediate(r));
+        sliceStart = performance.now();
+      }
+    }
+    const localIds = new Set(localMemberships.map((e) => e.event_id));
+    const positions = new Map<string, number>();
+    if (persist.length === 0) return { results, positions, written: [] };
+    const writer = this.ctx.hub.writer('events');
+    // PGlite runs each statement on this thread: smaller statements keep its stalls short.
+    const size = this.ctx.db.kind === 'pglite' ? OUTLIER_CHUNK / 5 : OUTLIER_CHUNK;
+    const write = async (q: Queryable): Promise<void> => {
+      for (let i = 0; i < persist.length; i += size) {
+        const chunk = persist.slice(i, i + size);
+        const batch: PersistBatch = {
+          roomId,
+          events: chunk,
+          extremitiesRemoved: [],
+          extremitiesAdded: [],
+          currentState: [],
+          localMemberships: chunk.filter((p) => localIds.has(p.event.event_id) && p.rejectedReason === undefined).map((p) => p.event),
+        };
+        const got = await writer.allocateWithin(() => persistBatches(q, this.persistContext(), [batch]), (p) => p.values());
+        for (const [id, pos] of got) positions.set(id, pos);
+      }
+    };
+    if (tx !== undefined) {
+      await write(tx);
+      return { results, positions, written: persist.map((p) => p.event) };
+    }
+    try {
+      await this.ctx.db.transaction(write);
+    } catch (err) {
+      writer.aborted([...positions.values()]);
+      throw err;
+    }
+    this.publish(positions, persist.map((p) => p.event));
+    return { results, positions, written: persist.map((p) => p.event) };
+  }
+
+  private async joinLocked(input: RemoteJoin): Promise<SendResult> {
+    const { version, join } = input;
+    const roomId = join.room_id;
+    const stateLookup = lookupOf(input.state);
+    const decision = checkAgainstState(join, stateLookup, version);
+    if (!decision.ok) throw Errors.forbidden(`The join does not pass auth against the room state: ${decision.reason}`);
+    const create = stateLookup('m.room.create', '');
+    if (create === undefined) throw Errors.forbidden('The room state has no m.room.create event');
+
+    const writer = this.ctx.hub.writer('events');
+    const positions = new Map<string, number>();
+    let written: RoomEvent[] = [];
+    try {
+      await this.ctx.db.transaction(async (tx) => {
+        const outliers = await this.writeOutliers(roomId, [...input.authChain, ...input.state], version, [], tx);
+        for (const [id, pos] of outliers.positions) positions.set(id, pos);
+        written = outliers.written;
+        const rejected = new Set([...outliers.results.values()].filter((r) => r.outcome === 'rejected').map((r) => r.eventId));
+        const state = input.state.filter((e) => !rejected.has(e.event_id) && e.state_key !== undefined);
+        const ids: StateMap = new Map(state.map((e) => [stateKeyOf(e.type, e.state_key!), e.event_id]));
+        const before = ids.get(stateKeyOf('m.room.member', join.state_key!)) ?? null;
+        ids.set(stateKeyOf('m.room.member', join.state_key!), join.event_id);
+        const group = await new StateGroupStore(tx).storeSnapshot(roomId, ids);
+        // A rejoin replaces whatever this server last knew of the room.
+        await tx.query('DELETE FROM current_state_events WHERE room_id = $1', [roomId]);
+        const { rows } = await tx.query<{ event_id: string }>('DELETE FROM event_forward_extremities WHERE room_id = $1 RETURNING event_id', [roomId]);
+        // In chunks: one statement per chunk keeps each short (PGlite runs statements on this thread).
+        for (let i = 0; i < state.length; i += OUTLIER_CHUNK) await insertCurrentState(tx, state.slice(i, i + OUTLIER_CHUNK));
+        const local = state.filter((e) => e.type === 'm.room.member' && serverNameOf(e.state_key!) === this.ctx.config.server_name);
+        const batch: PersistBatch = {
+          roomId,
+          events: [{ event: join, json: wireJson(join, version), stateGroup: group, replacesState: before }],
+          extremitiesRemoved: rows.map((r) => r.event_id),
+          extremitiesAdded: [join.event_id],
+          room: { version: version.id, creator: create.sender },
+          currentState: [join],
+          localMemberships: [...local.filter((e) => e.state_key !== join.state_key), join],
+        };
+        const got = await writer.allocateWithin(() => persistBatches(tx, this.persistContext(), [batch]), (p) => p.values());
+        for (const [id, pos] of got) positions.set(id, pos);
+      });
+    } catch (err) {
+      writer.aborted([...positions.values()]);
+      throw err;
+    }
+    this.publish(positions, [...written, join]);
+    return { event: join, streamOrdering: positions.get(join.event_id)!, deduplicated: false };
+  }
+
+  // ---- shared
+
+  private publish(positions: Map<string, number>, events: RoomEvent[]): void {
+    const rows: EventStreamRow[] = [];
+    const ordered: number[] = [];
+    for (const e of events) {
+      const pos = positions.get(e.event_id);
+      if (pos === undefined) continue;
+      rows.push(streamRow(e));
+      ordered.push(pos);
+    }
+    this.store.applyEventRows(rows);
+    this.ctx.hub.writer('events').publish(ordered, rows);
+  }
+
+  private persistContext(): PersistContext {
+    return { instanceName: this.ctx.instanceName, serverName: this.ctx.config.server_name, receivedTs: this.clock() };
+  }
+}
+
+/** Which of the events are stored already (existence only, in chunks: a join brings tens of thousands). */
+async function heldEventIds(q: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  const held = new Set<string>();
+  for (let i = 0; i < ids.length; i += OUTLIER_CHUNK * 2) {
+    const { rows } = await q.query<{ event_id: string }>('SELECT event_id FROM events WHERE event_id = ANY($1::text[])', [ids.slice(i, i + OUTLIER_CHUNK * 2)]);
+    for (const r of rows) held.add(r.event_id);
+  }
+  return held;
+}
+
+/** Current-state rows for state events already stored (a joined room's state). */
+async function insertCurrentState(tx: Queryable, events: RoomEvent[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO current_state_events (room_id, type, state_key, event_id, membership)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+     ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_id = EXCLUDED.event_id, membership = EXCLUDED.membership`,
+    [
+      events.map((e) => e.room_id),
+      events.map((e) => e.type),
+      events.map((e) => e.state_key),
+      events.map((e) => e.event_id),
+      events.map((e) => (e.type === 'm.room.member' && typeof e.content['membership'] === 'string' ? e.content['membership'] : null)),
+    ],
+  );
+}
+
+/** Removes an outlier's rows so it can be written again with its place in the DAG (same transaction). */
+async function deleteEventRows(tx: Queryable, eventIds: string[]): Promise<void> {
+  for (const table of ['event_edges', 'event_auth', 'room_memberships', 'event_relations', 'redactions', 'events']) {
+    await tx.query(`DELETE FROM ${table} WHERE event_id = ANY($1::text[])`, [eventIds]);
+  }
+}
+
+/** The wire PDU as stored in events.json (event_id only where the version carries it; no unsigned except invite state). */
+function wireJson(event: RoomEvent, version: RoomVersion): string {
+  return canonicalJson(toFederationPdu(event, version), { strict: false });
+}

@@ -1,0 +1,79 @@
+/**
+ * A client reader's EventPersisterApi (ARCHITECTURE.md §5): every write goes
+ * over the internal HTTP API to the event persister owning the room, carrying
+ * the sender's latest write positions; the answer's positions are waited for
+ * (bounded) before the call returns, so the handler answers its client only
+ * once this worker has seen the write. Client-API handlers do not change.
+ */
+import { MatrixError } from '@lattice/core';
+import type { ReplicationHub, UserWritePositions, WritePositions } from '@lattice/replication';
+import type { CreateRoomOptions, EventDraft, EventPersisterApi, SendResult, TxnKey } from '@lattice/rooms';
+import { eventPersisterFor } from '../topology/shard.js';
+import { internalAuthHeader } from './internal-auth.js';
+import type { CreateEventArgs } from './persister-endpoint.js';
+import { INTERNAL_PREFIX, type InternalError, type InternalRequest, type InternalResponse } from './wire.js';
+
+export interface RemotePersisterOptions {
+  /** The configured event persisters (stream_writers.events). */
+  persisters: readonly string[];
+  /** Base URL of an instance's internal listener. */
+  urlOf: (instance: string) => string;
+  secret: string;
+  hub: ReplicationHub;
+  userWrites: UserWritePositions;
+  /** Bound on one call (the persister may queue behind other sends to the room). */
+  timeoutMs?: number;
+  /** Bound on waiting to see the call's positions. */
+  catchUpTimeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_CATCH_UP_MS = 10_000;
+
+export class RemoteEventPersister implements EventPersisterApi {
+  private nextCreator = 0;
+
+  constructor(private readonly opts: RemotePersisterOptions) {}
+
+  /**
+   * A new room's id is only known once its persister built the create event,
+   * so creations take turns over the persisters; every later event of the
+   * room goes to its owner by hash (the creating persister committed it all
+   * before answering, so the owner reads it from the database).
+   */
+  async createRoom(options: CreateRoomOptions): Promise<{ roomId: string; events: SendResult[] }> {
+    const { persisters } = this.opts;
+    const instance = persisters[this.nextCreator++ % persisters.length]!;
+    return this.call(instance, 'create_room', options.creator, options);
+  }
+
+  async createEvent(draft: EventDraft, opts?: { txn?: TxnKey }): Promise<SendResult> {
+    const instance = eventPersisterFor(draft.room_id, this.opts.persisters);
+    const args: CreateEventArgs = opts?.txn ? { draft, txn: opts.txn } : { draft };
+    return this.call(instance, 'create_event', draft.sender, args);
+  }
+
+  private async call<A, R>(instance: string, method: string, userId: string, args: A): Promise<R> {
+    const { hub, userWrites } = this.opts;
+    const body: InternalRequest<A> = { positions: await userWrites.get(userId), args };
+    let response: Response;
+    try {
+      response = await fetch(`${this.opts.urlOf(instance)}${INTERNAL_PREFIX}/persister/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...internalAuthHeader(this.opts.secret) },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      });
+    } catch (err) {
+      // Nothing is known about the outcome; a client retry with the same txnId is deduplicated by the persister.
+      throw new MatrixError(503, 'M_UNKNOWN', `event persister ${instance} unreachable: ${(err as Error).message}`);
+    }
+    const payload = (await response.json().catch(() => undefined)) as InternalResponse<R> | InternalError | undefined;
+    if (!response.ok || !payload || !('result' in payload)) {
+      const e = payload as InternalError | undefined;
+      throw new MatrixError(e?.status ?? 502, e?.errcode ?? 'M_UNKNOWN', e?.error ?? `event persister ${instance} answered ${response.status}`, e?.extra ?? {});
+    }
+    await hub.waitForPositions(payload.positions as WritePositions, this.opts.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_MS);
+    return payload.result;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * What every process of the worker split does, in order: read the config
+ * (the role fixed by the app, the name by --name / LATTICE_WORKER_NAME),
+ * open and migrate the database, load the shared signing key, build the room
+ * machinery over Redis, then serve the role's public app, the internal API
+ * (instance_map) and /health, /ready, /metrics. A role's main.ts calls this
+ * with its role.
+ */
+import express from 'express';
+import { isIP } from 'node:net';
+import type { RequestListener } from 'node:http';
+import { createLogger, createMetrics, loadConfig, type HomeserverConfig, type ListenerConfig, type Logger, type WorkerRole } from '@lattice/core';
+import { registerReplicationMetrics } from '@lattice/replication';
+import { migrate, openDatabase, type Database } from '@lattice/storage';
+import { parseArgs, stringFlag } from './bootstrap/args.js';
+import { resolveConfigPath } from './bootstrap/config-path.js';
+import { httpMetrics } from './bootstrap/http-metrics.js';
+import { closeListeners, startListeners, type BoundListener } from './bootstrap/listeners.js';
+import { operationsRouter } from './bootstrap/operations.js';
+import { onShutdownSignal } from './bootstrap/shutdown.js';
+import { loadSigningKey } from './bootstrap/signing-key.js';
+import { requireInternalSecret } from './internal/internal-auth.js';
+import { persisterEndpoint } from './internal/persister-endpoint.js';
+import { INTERNAL_PREFIX } from './internal/wire.js';
+import { roleFeatures } from './roles/role-features.js';
+import { createWorkerServices, type WorkerServices } from './worker-services.js';
+
+export interface RunningWorker {
+  config: HomeserverConfig;
+  listeners: BoundListener[];
+  stop(): Promise<void>;
+}
+
+/** Reads the worker's config: the app's role wins over worker_app, --name over worker_name. */
+export function loadWorkerConfig(role: WorkerRole, argv: string[], env: NodeJS.ProcessEnv = process.env): HomeserverConfig {
+  const args = parseArgs(argv, { c: 'config', n: 'name' });
+  const name = stringFlag(args, 'name');
+  const configured = env.LATTICE_WORKER_APP ?? env.LATTICE_ROLE;
+  if (configured && configured !== role) throw new Error(`this is the ${role} app, but LATTICE_WORKER_APP/LATTICE_ROLE says ${configured}`);
+  const overrides = { LATTICE_WORKER_APP: role, ...(name ? { LATTICE_WORKER_NAME: name } : {}) };
+  return loadConfig(resolveConfigPath(args, env).path, { ...env, ...overrides });
+}
+
+export async function runWorker(role: WorkerRole, argv: string[] = process.argv.slice(2)): Promise<RunningWorker> {
+  const config = loadWorkerConfig(role, argv);
+  const name = config.worker_name!;
+  const logger = createLogger({ level: config.log_level, role }).child({ instance: name });
+  for (const warning of config.warnings ?? []) logger.warn(warning);
+  const metrics = createMetrics(role);
+
+  const db = await openDatabase(config.database, config.config_dir);
+  await migrate(db);
+  const signingKey = await loadSigningKey(config.signing_key_path);
+  const services = await createWorkerServices({ config, db, signingKey, logger });
+  const offMetrics = registerReplicationMetrics(services.rooms.hub, metrics);
+
+  const features = roleFeatures(role, { config, db, logger, rooms: services.rooms }, signingKey);
+  const handlerFor = (listener: ListenerConfig): RequestListener => {
+    const app = express();
+    app.disable('x-powered-by');
+    if (listener.type === 'metrics') {
+      app.use(operationsRouter(db, metrics, services.readiness));
+      return app;
+    }
+    app.use(httpMetrics(metrics));
+    app.use(operationsRouter(db, undefined, services.readiness));
+    if (features.publicApp) app.use(features.publicApp(listener.x_forwarded));
+    return app;
+  };
+  const listeners = await startListeners(config, handlerFor, logger);
+  listeners.push(...(await startInternalListener(config, db, services, logger)));
+  logger.info({ role, instance: name, server_name: config.server_name }, 'Lattice worker started');
+
+  const stop = async () => {
+    await closeListeners(listeners);
+    await features.close();
+    offMetrics();
+    await services.rooms.close();
+    metrics.close();
+    await db.close();
+  };
+  onShutdownSignal(stop, logger);
+  return { config, listeners, stop };
+}
+
+/** The internal API listener of an instance named in instance_map (event persisters answer sends on it). */
+async function startInternalListener(config: HomeserverConfig, db: Database, services: WorkerServices, logger: Logger): Promise<BoundListener[]> {
+  const location = config.instance_map[config.worker_name!];
+  if (!location) return [];
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(operationsRouter(db, undefined, services.readiness));
+  if (services.localPersister) {
+    app.use(
+      persisterEndpoint({
+        persister: services.localPersister,
+        hub: services.rooms.hub,
+        instanceName: config.worker_name!,
+        persisters: config.stream_writers.events,
+        secret: config.worker_replication_secret!,
+        logger,
+        maxBodyBytes: config.max_request_body_size,
+      }),
+    );
+  }
+  app.use(INTERNAL_PREFIX, requireInternalSecret(config.worker_replication_secret!), (_req, res) => {
+    res.status(404).json({ errcode: 'M_UNRECOGNIZED', error: 'Unknown internal endpoint' });
+  });
+  const internal: ListenerConfig = {
+    port: location.port,
+    // An address in instance_map is bound as is; a host name (docker, k8s) means every interface.
+    bind_addresses: [isIP(location.host) ? location.host : '0.0.0.0'],
+    type: 'http',
+    tls: false,
+    x_forwarded: false,
+    resources: [{ names: ['replication'] }],
+  };
+  return startListeners({ ...config, listeners: [internal] }, () => app, logger);
+}

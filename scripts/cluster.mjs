@@ -1,0 +1,308 @@
+#!/usr/bin/env node
+// `npm run cluster`: the worker split of deploy/docker-compose.yml as plain
+// processes on one machine (ARCHITECTURE.md §2): PostgreSQL from the local
+// install (a database of its own), a Redis server of its own, every role
+// (2 client readers, 2 sync workers, N event persisters, federation inbound
+// and sender, media) and nginx with nginx/lattice-workers.conf in front, on
+// one port. Stops everything on Ctrl-C / SIGTERM.
+//
+//   node scripts/cluster.mjs [--port 8080] [--dir data/cluster] [--server-name localhost]
+//                            [--database postgres://…/lattice_cluster] [--persisters 2]
+//                            [--fresh] [--no-build] [--open-registration]
+//
+// It writes <dir>/cluster.json (every process's name, role, pid and ports, and
+// the public URL) once every process is ready: tests read it.
+/* global fetch, AbortSignal, clearTimeout */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import YAML from 'yaml';
+import { ensureService } from './services.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function parseFlags(argv) {
+  const flags = {};
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) flags[name] = argv[++i];
+    else flags[name] = true;
+  }
+  return flags;
+}
+
+const flags = parseFlags(process.argv.slice(2));
+const port = Number(flags.port ?? 8080);
+const dir = path.resolve(flags.dir ?? path.join(root, 'data/cluster'));
+const serverName = flags['server-name'] ?? 'localhost';
+const persisterCount = Number(flags.persisters ?? 2);
+const databaseUrl = flags.database ?? process.env.LATTICE_CLUSTER_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/lattice_cluster';
+
+/** The topology of deploy/docker-compose.yml: [name, role]. */
+const topology = [
+  ...Array.from({ length: persisterCount }, (_, i) => [`event-persister-${i + 1}`, 'event-persister']),
+  ['client-reader-1', 'client-reader'],
+  ['client-reader-2', 'client-reader'],
+  ['sync-1', 'sync'],
+  ['sync-2', 'sync'],
+  ['media', 'media'],
+  ['federation-inbound', 'federation-inbound'],
+  ['federation-sender', 'federation-sender'],
+];
+/** --relax-rate-limits (tests, benchmarks): clients on one machine send far faster than Synapse's defaults allow. */
+const UNLIMITED = { per_second: 100000, burst_count: 100000 };
+const RELAXED_RATE_LIMITS = {
+  rc_message: UNLIMITED,
+  rc_registration: UNLIMITED,
+  rc_login: { address: UNLIMITED, account: UNLIMITED, failed_attempts: UNLIMITED },
+  rc_joins: { local: UNLIMITED, remote: UNLIMITED },
+  rc_joins_per_room: UNLIMITED,
+  rc_room_creation: UNLIMITED,
+  rc_invites: { per_room: UNLIMITED, per_user: UNLIMITED, per_issuer: UNLIMITED },
+};
+const PUBLIC_ROLES = new Set(['client-reader', 'sync', 'media', 'federation-inbound']);
+
+const children = [];
+let stopping = false;
+
+function log(line) {
+  console.log(`[cluster] ${line}`);
+}
+
+async function main() {
+  if (flags.fresh) rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  if (!flags['no-build']) {
+    log('building (tsc -b)…');
+    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+  }
+  if (!flags.database && !process.env.LATTICE_CLUSTER_PG_URL) await ensureService('postgres');
+  await ensureDatabase(databaseUrl, Boolean(flags.fresh));
+
+  // Ports: nginx on `port`, Redis on port+1, then three per process (public, metrics, internal).
+  const redisPort = port + 1;
+  const processes = topology.map(([name, role], i) => ({
+    name,
+    role,
+    publicPort: PUBLIC_ROLES.has(role) ? port + 10 + i * 3 : undefined,
+    metricsPort: port + 11 + i * 3,
+    internalPort: port + 12 + i * 3,
+  }));
+  const configPath = await writeConfig(processes, redisPort);
+
+  const redis = startRedis(redisPort);
+  await waitFor(() => tcpReady(redisPort), 'redis');
+
+  // Persisters first: they migrate the database (under the advisory lock) before the others start.
+  for (const p of processes.filter((p) => p.role === 'event-persister')) startWorker(p, configPath);
+  await Promise.all(processes.filter((p) => p.role === 'event-persister').map((p) => waitReady(p)));
+  for (const p of processes.filter((p) => p.role !== 'event-persister')) startWorker(p, configPath);
+  await Promise.all(processes.map((p) => waitReady(p)));
+
+  const nginx = startNginx(processes);
+  await waitFor(() => httpOk(`http://127.0.0.1:${port}/_matrix/client/versions`), 'nginx');
+
+  const url = `http://127.0.0.1:${port}`;
+  const state = {
+    url,
+    serverName,
+    configPath,
+    database: databaseUrl,
+    redis: { pid: redis.pid, port: redisPort, args: redisArgs(redisPort) },
+    nginx: { pid: nginx.pid },
+    processes: processes.map((p) => ({ ...p, pid: p.child.pid, child: undefined })),
+  };
+  writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify(state, null, 2));
+  log(`ready: ${url} (logs in ${path.join(dir, 'logs')})`);
+}
+
+async function ensureDatabase(url, fresh) {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name ${name} must be a plain identifier`);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    if (fresh) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function writeConfig(processes, redisPort) {
+  const configPath = path.join(dir, 'homeserver.yaml');
+  const keyPath = path.join(dir, `${serverName}.signing.key`);
+  if (!existsSync(keyPath)) {
+    const { generateSigningKey, formatSigningKeyFile } = await import(path.join(root, 'packages/core/dist/index.js'));
+    writeFileSync(keyPath, formatSigningKeyFile([generateSigningKey()]), { mode: 0o600 });
+  }
+  // The secret survives restarts of the launcher (it is in the file already).
+  const previous = existsSync(configPath) ? YAML.parse(readFileSync(configPath, 'utf8')) : {};
+  const names = (role) => processes.filter((p) => p.role === role).map((p) => p.name);
+  const readers = names('client-reader');
+  const config = {
+    server_name: serverName,
+    public_baseurl: `http://127.0.0.1:${port}/`,
+    report_stats: false,
+    log_level: 'info',
+    database: { name: 'postgres', args: { connection_string: databaseUrl, cp_max: 10 } },
+    redis: { enabled: true, host: '127.0.0.1', port: redisPort },
+    signing_key_path: keyPath,
+    media_store_path: path.join(dir, 'media_store'),
+    registration_shared_secret: previous.registration_shared_secret ?? randomBytes(24).toString('hex'),
+    worker_replication_secret: previous.worker_replication_secret ?? randomBytes(24).toString('hex'),
+    enable_registration: Boolean(flags['open-registration']),
+    enable_registration_without_verification: Boolean(flags['open-registration']),
+    ...(flags['relax-rate-limits'] ? RELAXED_RATE_LIMITS : {}),
+  };
+  Object.assign(config, {
+    instance_map: Object.fromEntries(processes.map((p) => [p.name, { host: '127.0.0.1', port: p.internalPort }])),
+    stream_writers: {
+      events: names('event-persister'),
+      account_data: readers,
+      to_device: readers,
+      device_lists: readers,
+      presence: readers,
+      receipts: readers,
+      push_rules: readers,
+      caches: readers,
+      typing: [readers[0]],
+    },
+  });
+  writeFileSync(configPath, YAML.stringify(config), { mode: 0o600 });
+  return configPath;
+}
+
+function redisArgs(redisPort) {
+  return ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+}
+
+function startRedis(redisPort) {
+  return track('redis', spawn('redis-server', redisArgs(redisPort), { stdio: ['ignore', logFile('redis'), logFile('redis')] }));
+}
+
+function startWorker(p, configPath) {
+  const listeners = [];
+  if (p.publicPort) listeners.push({ port: p.publicPort, bind_addresses: ['127.0.0.1'], x_forwarded: true, resources: [{ names: ['client'] }] });
+  listeners.push({ port: p.metricsPort, bind_addresses: ['127.0.0.1'], type: 'metrics', resources: [{ names: ['metrics'] }] });
+  const child = spawn(process.execPath, [path.join(root, `apps/${p.role}/dist/main.js`), '--config', configPath, '--name', p.name], {
+    cwd: dir,
+    env: { ...process.env, LATTICE_LISTENERS: JSON.stringify(listeners) },
+    stdio: ['ignore', logFile(p.name), logFile(p.name)],
+  });
+  p.child = track(p.name, child);
+}
+
+function startNginx(processes) {
+  const upstream = (name, members) =>
+    `upstream ${name} {\n${members.map((p) => `    server 127.0.0.1:${p.publicPort};`).join('\n')}\n    keepalive 16;\n}\n`;
+  const of = (role) => processes.filter((p) => p.role === role);
+  const upstreams =
+    upstream('lattice_client_reader', of('client-reader')) +
+    upstream('lattice_typing', of('client-reader').slice(0, 1)) +
+    upstream('lattice_sync', of('sync')) +
+    upstream('lattice_media', of('media')) +
+    upstream('lattice_federation_inbound', of('federation-inbound'));
+  const routing = readFileSync(path.join(root, 'nginx/lattice-workers.conf'), 'utf8').replace(
+    /listen 8008;/,
+    `listen 127.0.0.1:${port};`,
+  );
+  const nginxDir = path.join(dir, 'nginx');
+  mkdirSync(path.join(nginxDir, 'temp'), { recursive: true });
+  const conf = [
+    'daemon off;',
+    'worker_processes 1;',
+    `pid ${path.join(nginxDir, 'nginx.pid')};`,
+    `error_log ${path.join(dir, 'logs', 'nginx.log')} warn;`,
+    'events { worker_connections 4096; }',
+    'http {',
+    `    access_log off;`,
+    `    client_body_temp_path ${path.join(nginxDir, 'temp')};`,
+    `    proxy_temp_path ${path.join(nginxDir, 'temp')};`,
+    `    fastcgi_temp_path ${path.join(nginxDir, 'temp')};`,
+    `    uwsgi_temp_path ${path.join(nginxDir, 'temp')};`,
+    `    scgi_temp_path ${path.join(nginxDir, 'temp')};`,
+    upstreams,
+    routing,
+    '}',
+  ].join('\n');
+  const confPath = path.join(nginxDir, 'nginx.conf');
+  writeFileSync(confPath, conf);
+  const bin = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+  return track('nginx', spawn(bin, ['-c', confPath, '-p', nginxDir, '-e', path.join(dir, 'logs', 'nginx.log')], { stdio: ['ignore', logFile('nginx'), logFile('nginx')] }));
+}
+
+function logFile(name) {
+  return openSync(path.join(dir, 'logs', `${name}.log`), 'a');
+}
+
+function track(name, child) {
+  children.push(child);
+  child.once('exit', (code, signal) => {
+    if (!stopping) log(`${name} exited (${signal ?? code}); see ${path.join(dir, 'logs', `${name}.log`)}`);
+  });
+  child.once('error', (err) => log(`${name} failed to start: ${err.message}`));
+  return child;
+}
+
+async function waitReady(p) {
+  await waitFor(async () => {
+    if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}; see ${path.join(dir, 'logs', `${p.name}.log`)}`);
+    return httpOk(`http://127.0.0.1:${p.metricsPort}/ready`);
+  }, p.name);
+}
+
+async function waitFor(check, what, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch((err) => Promise.reject(err))) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} not ready after ${timeoutMs / 1000} s`);
+}
+
+async function httpOk(url) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function tcpReady(p) {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port: p });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const force = setTimeout(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    process.exit(code);
+  }, 10_000);
+  await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+  clearTimeout(force);
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+main().catch((err) => {
+  console.error(`[cluster] failed: ${err.message}`);
+  void stop(1);
+});

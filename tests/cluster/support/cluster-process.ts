@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createEmptyPostgresDatabase } from '../../support/postgres.js';
+import { REPO_ROOT } from '../../support/homeserver-process.js';
+
+export interface ClusterProcess {
+  name: string;
+  role: string;
+  pid: number;
+  publicPort?: number;
+  metricsPort: number;
+  internalPort: number;
+}
+
+export interface ClusterState {
+  url: string;
+  serverName: string;
+  database: string;
+  redis: { pid: number; port: number; args: string[] };
+  processes: ClusterProcess[];
+}
+
+export interface RunningCluster {
+  state: ClusterState;
+  dir: string;
+  /** The public URL of one process (bypassing nginx), to pin a request to a replica. */
+  urlOf(name: string): string;
+  processOf(name: string): ClusterProcess;
+  /** SIGKILLs the cluster's Redis and starts a new one on the same port (no data: Redis holds none). */
+  restartRedis(downMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port with the ~45 ports after it free (the launcher lays its ports out from there). */
+async function freeBasePort(): Promise<number> {
+  for (;;) {
+    // Below Linux's ephemeral range (32768 up), where other tests' sockets would take ports from under the cluster.
+    const base = 20_000 + Math.floor(Math.random() * 120) * 100;
+    const probes = await Promise.all(Array.from({ length: 60 }, (_, o) => portFree(base + o)));
+    if (probes.every(Boolean)) return base;
+  }
+}
+
+/**
+ * Starts `scripts/cluster.mjs` (the built apps, a fresh PostgreSQL database,
+ * its own Redis and nginx) and resolves once it wrote cluster.json (every
+ * process ready).
+ */
+export async function startCluster(opts: { persisters?: number } = {}): Promise<RunningCluster> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lattice-cluster-'));
+  const db = await createEmptyPostgresDatabase();
+  const port = await freeBasePort();
+  const args = [
+    path.join(REPO_ROOT, 'scripts/cluster.mjs'),
+    '--no-build',
+    '--port', String(port),
+    '--dir', dir,
+    '--database', db.url,
+    '--persisters', String(opts.persisters ?? 2),
+    '--open-registration',
+    '--relax-rate-limits',
+  ];
+  const launcher: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  launcher.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+  launcher.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+  const exited = new Promise<void>((resolve) => launcher.once('exit', () => resolve()));
+  const statePath = path.join(dir, 'cluster.json');
+  const deadline = Date.now() + 180_000;
+  while (!existsSync(statePath)) {
+    if (launcher.exitCode !== null || Date.now() > deadline) {
+      launcher.kill('SIGTERM');
+      await exited;
+      // The processes' own words on why, before their logs go with the directory.
+      const logs = readdirSync(path.join(dir, 'logs'), { withFileTypes: true })
+        .filter((f) => f.isFile())
+        .map((f) => `--- ${f.name}\n${readFileSync(path.join(dir, 'logs', f.name), 'utf8').split('\n').slice(-15).join('\n')}`);
+      await db.drop();
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`cluster did not start:\n${output.join('')}\n${logs.join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const state = JSON.parse(readFileSync(statePath, 'utf8')) as ClusterState;
+  let redis: ChildProcess | undefined;
+
+  const processOf = (name: string): ClusterProcess => {
+    const p = state.processes.find((x) => x.name === name);
+    if (!p) throw new Error(`no process ${name}`);
+    return p;
+  };
+  return {
+    state,
+    dir,
+    processOf,
+    urlOf: (name) => `http://127.0.0.1:${processOf(name).publicPort}`,
+    async restartRedis(downMs) {
+      process.kill(redis?.pid ?? state.redis.pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, downMs));
+      redis = spawn('redis-server', state.redis.args, { stdio: 'ignore' });
+      for (let i = 0; i < 100 && !(await portFree(state.redis.port).then((free) => !free)); i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      launcher.kill('SIGTERM');
+      await exited;
+      if (redis && redis.exitCode === null) redis.kill('SIGKILL');
+      // LATTICE_KEEP_CLUSTER=1 keeps the database and the logs (in `dir`) for a look after a failure.
+      if (process.env.LATTICE_KEEP_CLUSTER) return;
+      await db.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
