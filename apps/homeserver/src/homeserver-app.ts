@@ -3,12 +3,8 @@ import type { RequestListener } from 'node:http';
 import type { HomeserverConfig, ListenerConfig, Logger, Metrics, SigningKey } from '@lattice/core';
 import type { Database } from '@lattice/storage';
 import { DeviceListeners, createClientApiApp, type ClientApiContext, type RoomServices } from '@lattice/client-api';
-import { syncRouter } from '@lattice/sync';
-import { MediaRepository, federationMediaRouter, mediaRouter, previewRouter } from '@lattice/media';
-import { createPresenceFeatures } from '@lattice/presence';
-import { createPushModule } from '@lattice/push';
-import { createE2ee } from '@lattice/e2ee';
-import { httpMetrics, operationsRouter } from '@lattice/worker-runtime';
+import { federationMediaRouter } from '@lattice/media';
+import { clientFeatures, httpMetrics, operationsRouter } from '@lattice/worker-runtime';
 import {
   FederationSender,
   OutboundMembership,
@@ -35,25 +31,10 @@ export interface HomeserverContext {
  * `type` and `resources`, as in Synapse's listener configuration.
  */
 export function handlerForListener(ctx: HomeserverContext): (listener: ListenerConfig) => RequestListener {
-  // Built once: these routers hold per-process state (sync caches, media upload waiters).
   const clientCtx: ClientApiContext = { config: ctx.config, db: ctx.db, logger: ctx.logger, rooms: ctx.rooms, devices: new DeviceListeners() };
-  const media = MediaRepository.fromConfig(ctx.db, ctx.config);
   const federation = ctx.federation ?? createFederationTransport(ctx, ctx.signingKey);
-  // Presence (its writer and timers), TURN credentials, OpenID (its userinfo route is a federation one).
-  const presence = createPresenceFeatures(clientCtx);
-  presence.start().catch((err: unknown) => ctx.logger.error({ err }, 'presence failed to start'));
-  // End-to-end encryption: keys, to-device, key backup, dehydrated devices, and its /sync sections.
-  const e2ee = createE2ee(clientCtx);
-  // Push rules, notifications evaluated as events are persisted, pushers and their sender.
-  const push = createPushModule(clientCtx);
-  const routers = [
-    syncRouter(clientCtx, { extensions: [presence.syncExtension, e2ee.syncExtension, push.syncExtension] }),
-    push.router,
-    e2ee.router,
-    mediaRouter(clientCtx, media, { remote: federation.media }),
-    previewRouter(clientCtx, { media }),
-    presence.clientRouter,
-  ];
+  // One process writes every stream and sends every push.
+  const { media, presence, routers } = clientFeatures(clientCtx, { runsPresenceTimers: true, sendsPushes: true, remoteMedia: federation.media });
   // Rooms over federation: inbound PDUs (staged work resumed), the read and membership endpoints,
   // local users' remote joins and invites, and the sender of local events to other servers.
   const federationDeps = { ...federation, ctx: clientCtx };

@@ -18,3 +18,4 @@ export * from './roles/role-features.js';
 export * from './worker-services.js';
 export * from './run-worker.js';
 export * from './typing-follower.js';
+export * from './roles/client-features.js';

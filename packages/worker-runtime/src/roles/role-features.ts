@@ -8,15 +8,14 @@
  * writers, the push fan-out next to the local persister, push sending on the
  * federation sender.
  */
-import type { Express, Router } from 'express';
+import type { Express } from 'express';
 import { DeviceListeners, createClientApiApp, type ClientApiContext } from '@lattice/client-api';
 import type { SigningKey, WorkerRole } from '@lattice/core';
-import { createE2ee } from '@lattice/e2ee';
 import { createFederationApp, createFederationTransport, federationRouter } from '@lattice/federation';
-import { MediaRepository, mediaRouter, previewRouter } from '@lattice/media';
 import { createPresenceFeatures } from '@lattice/presence';
 import { createPushModule, type PushModule } from '@lattice/push';
-import { syncRouter } from '@lattice/sync';
+import { MediaRepository, federationMediaRouter } from '@lattice/media';
+import { clientFeatures } from './client-features.js';
 
 export interface RoleFeatures {
   /** The app of the role's public listener; absent for roles without public traffic. */
@@ -34,7 +33,9 @@ export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKe
       return closing(createPushModule(ctx, { sendPushes: true }));
     case 'federation-inbound': {
       const presence = createPresenceFeatures(ctx);
-      const routes = federationRouter({ ...createFederationTransport(ctx, signingKey), ctx });
+      // This server's media for other servers, behind the federation router's X-Matrix check.
+      const media = federationMediaRouter(ctx, MediaRepository.fromConfig(ctx.db, ctx.config), []);
+      const routes = federationRouter({ ...createFederationTransport(ctx, signingKey), ctx }, [media]);
       return {
         publicApp: (trustProxy) => createFederationApp(ctx.logger, [presence.federationRouter, routes], { trustProxy }),
         close: async () => presence.stop(),
@@ -44,32 +45,21 @@ export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKe
     case 'sync':
     case 'media':
     case 'homeserver':
-      return clientFacing(ctx);
+      return clientFacing(ctx, signingKey);
   }
 }
 
-function clientFacing(ctx: ClientApiContext): RoleFeatures {
-  const media = MediaRepository.fromConfig(ctx.db, ctx.config);
-  const presence = createPresenceFeatures(ctx);
-  // Presence timers write the presence stream: only its writers run them.
-  const writesPresence = ctx.rooms.hub.writes('presence');
-  if (writesPresence) presence.start().catch((err: unknown) => ctx.logger.error({ err }, 'presence failed to start'));
-  const e2ee = createE2ee(ctx);
-  const push = createPushModule(ctx, { sendPushes: false });
-  const routers: Router[] = [
-    syncRouter(ctx, { extensions: [presence.syncExtension, e2ee.syncExtension, push.syncExtension] }),
-    push.router,
-    e2ee.router,
-    mediaRouter(ctx, media),
-    previewRouter(ctx, { media }),
-    presence.clientRouter,
-  ];
+function clientFacing(ctx: ClientApiContext, signingKey: SigningKey): RoleFeatures {
+  const features = clientFeatures(ctx, {
+    // Presence timers write the presence stream: only its writers run them.
+    runsPresenceTimers: ctx.rooms.hub.writes('presence'),
+    // Pushes leave from the federation sender.
+    sendsPushes: false,
+    remoteMedia: createFederationTransport(ctx, signingKey).media,
+  });
   return {
-    publicApp: (trustProxy) => createClientApiApp(ctx, { trustProxy, routers }),
-    close: async () => {
-      if (writesPresence) presence.stop();
-      await push.close();
-    },
+    publicApp: (trustProxy) => createClientApiApp(ctx, { trustProxy, routers: features.routers }),
+    close: () => features.close(),
   };
 }
 
