@@ -21,3 +21,4 @@ export * from './remote/event-graph.js';
 export * from './stream-row.js';
 export * from './event-builder.js';
 export { KeyedQueue } from './keyed-queue.js';
+export { GroupCommit, type GroupCommitOptions } from './group-commit.js';

@@ -9,6 +9,7 @@
  * through BullMQ across federation-sender replicas is left for the worker split.
  */
 import { serverNameOf, type RoomEvent } from '@lattice/core';
+import { Lru } from '@lattice/rooms';
 import type { FederationDeps } from '../api.js';
 import { wirePdu } from '../rooms/wire-events.js';
 import { OutboxStore, type OutboxItem } from './outbox-store.js';
@@ -22,6 +23,8 @@ export interface FederationSenderOptions {
   clock?: () => number;
 }
 
+/** Rooms whose servers the sender keeps in memory. */
+const ROOM_SERVERS_CACHED = 10_000;
 /** Events read per catch-up round. */
 const CATCH_UP_BATCH = 500;
 
@@ -39,6 +42,12 @@ export class FederationSender {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
+  /**
+   * Each room's other servers (from current state), kept until a membership
+   * event of the room goes by: most events are in rooms whose servers did not
+   * change, and rooms with no other server need nothing read at all.
+   */
+  private readonly roomServers = new Lru<string, string[]>(ROOM_SERVERS_CACHED);
 
   constructor(
     private readonly deps: FederationDeps,
@@ -59,7 +68,15 @@ export class FederationSender {
       this.position = Number(rows[0]?.max ?? 0);
       await this.outbox.setPosition(this.deps.ctx.db, this.instance, this.position);
     } else this.position = stored;
-    this.unsubscribe = this.deps.ctx.rooms.hub.onUpdate('events', () => setImmediate(() => void this.catchUp()));
+    this.unsubscribe = this.deps.ctx.rooms.hub.onUpdate('events', (update) => {
+      // Events of rooms known to have no other server need no catch-up now; the next one that does covers them.
+      let concernsOthers = false;
+      for (const row of update.rows) {
+        if (row.type === 'm.room.member') this.roomServers.delete(row.room_id);
+        if (this.roomServers.get(row.room_id)?.length !== 0) concernsOthers = true;
+      }
+      if (concernsOthers) setImmediate(() => void this.catchUp());
+    });
     await this.catchUp();
     for (const destination of await this.outbox.ready(this.clock())) this.kick(destination);
   }
@@ -116,30 +133,26 @@ export class FederationSender {
       // Only below the stream's safe position: every event there is committed.
       const bound = rooms.hub.currentToken().get('events').min;
       if (bound <= this.position) return;
-      const { rows } = await db.query<{ event_id: string; stream_ordering: string }>(
-        `SELECT event_id, stream_ordering FROM events
+      const { rows } = await db.query<{ event_id: string; stream_ordering: string; room_id: string; type: string; state_key: string | null }>(
+        `SELECT event_id, stream_ordering, room_id, type, state_key FROM events
          WHERE stream_ordering > $1 AND stream_ordering <= $2 AND sender LIKE $3
            AND NOT outlier AND rejected_reason IS NULL AND NOT soft_failed
          ORDER BY stream_ordering LIMIT ${CATCH_UP_BATCH}`,
         [this.position, bound, `%:${this.deps.serverName.replace(/[%_\\]/g, '\\$&')}`],
       );
       const items: OutboxItem[] = [];
-      const events = await rooms.store.getEvents(rows.map((r) => r.event_id));
-      // The rooms' servers, read once per round unless a membership event changes them.
-      const servers = new Map<string, string[]>();
+      // Which events go anywhere, from the rows alone; only those are loaded.
+      const sends: Array<{ eventId: string; roomId: string; destinations: string[] }> = [];
       for (const r of rows) {
-        const stored = events.get(r.event_id);
+        const destinations = await this.destinationsOf(r.room_id, r.type, r.state_key ?? undefined);
+        if (destinations.length > 0) sends.push({ eventId: r.event_id, roomId: r.room_id, destinations });
+      }
+      const events = sends.length > 0 ? await rooms.store.getEvents(sends.map((s) => s.eventId)) : new Map();
+      for (const { eventId, roomId, destinations } of sends) {
+        const stored = events.get(eventId);
         if (stored === undefined || serverNameOf(stored.event.sender) !== this.deps.serverName) continue;
-        const { event } = stored;
-        const version = await rooms.store.roomVersion(event.room_id);
+        const version = await rooms.store.roomVersion(roomId);
         if (version === undefined) continue;
-        const isMember = event.type === 'm.room.member';
-        let destinations = isMember ? undefined : servers.get(event.room_id);
-        if (destinations === undefined) {
-          destinations = await this.destinations(event.room_id, event.type, event.state_key);
-          if (!isMember) servers.set(event.room_id, destinations);
-          else servers.delete(event.room_id);
-        }
         const pdu = wirePdu(stored, version);
         for (const destination of destinations) items.push({ destination, kind: 'pdu', payload: pdu });
       }
@@ -155,6 +168,21 @@ export class FederationSender {
       this.position = next;
       for (const d of new Set(items.map((i) => i.destination))) this.kick(d);
     }
+  }
+
+  /** destinations(), from the per-room cache for events that cannot change the room's servers. */
+  private async destinationsOf(roomId: string, type: string, stateKey: string | undefined): Promise<string[]> {
+    if (type === 'm.room.member') {
+      // Read fresh, and the room's entry goes: later events see the servers after this one.
+      this.roomServers.delete(roomId);
+      return this.destinations(roomId, type, stateKey);
+    }
+    let servers = this.roomServers.get(roomId);
+    if (servers === undefined) {
+      servers = await this.destinations(roomId, type, stateKey);
+      this.roomServers.set(roomId, servers);
+    }
+    return servers;
   }
 
   /** Other servers with joined members; for a membership event also the target's server (it learns of a kick or ban). */

@@ -7,7 +7,7 @@
  * exceptions) rather than O(members). Unread counts and /notifications read them.
  */
 import { NO_MATCH, preparePushEvent, type CompiledPushRules, type PushEventInput, type PushResult, type PushRoomContext, type RoomEvent } from '@lattice/core';
-import type { SendResult } from '@lattice/rooms';
+import { GroupCommit, type SendResult } from '@lattice/rooms';
 import type { Database } from '@lattice/storage';
 import { threadOf } from '@lattice/sync';
 import type { CompiledRulesCache } from '../rules/compiled-rules-cache.js';
@@ -64,6 +64,12 @@ class OutcomeRows {
     x.actions.push(JSON.stringify(result.notify ? result.actions : []));
   }
 
+  /** Appends another batch's rows (group commit of concurrent batches). */
+  absorb(other: OutcomeRows): void {
+    for (const key of Object.keys(this.outcomes) as Array<keyof OutcomeRows['outcomes']>) (this.outcomes[key] as unknown[]).push(...other.outcomes[key]);
+    for (const key of Object.keys(this.exceptions) as Array<keyof OutcomeRows['exceptions']>) (this.exceptions[key] as unknown[]).push(...other.exceptions[key]);
+  }
+
   /** One statement (atomic on its own, one round trip): the outcomes, then the exceptions. */
   async write(db: Database, ts: number): Promise<void> {
     const o = this.outcomes;
@@ -86,13 +92,26 @@ class OutcomeRows {
 export class NotificationFanout {
   /** Each room's members' compiled rules, aligned with facts.localMembers, per rules-cache generation. */
   private readonly memberRules = new WeakMap<RoomPushFacts, { generation: number; rules: CompiledPushRules[] }>();
+  /** The rows of batches persisted at the same time (other rooms' sends) share one statement. */
+  private readonly writes: GroupCommit<OutcomeRows, void>;
 
   constructor(
     private readonly db: Database,
     private readonly facts: RoomPushFactsCache,
     private readonly rules: CompiledRulesCache,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.writes = new GroupCommit<OutcomeRows, void>({
+      write: async (items) => {
+        const all = new OutcomeRows();
+        for (const rows of items) all.absorb(rows);
+        await all.write(this.db, this.clock());
+        return items.map(() => undefined);
+      },
+      maxInFlight: 2,
+      maxGroup: 200,
+    });
+  }
 
   /** Evaluates and stores a committed batch; returns the outcomes of the events that notify someone. */
   async process(events: readonly SendResult[]): Promise<EventNotifications[]> {
@@ -105,7 +124,7 @@ export class NotificationFanout {
       const evaluated = await this.evaluate(event, streamOrdering, facts, rows);
       if (evaluated) out.push(evaluated);
     }
-    await rows.write(this.db, this.clock());
+    if (rows.outcomes.room.length > 0) await this.writes.submit(rows);
     return out;
   }
 
