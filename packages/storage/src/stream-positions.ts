@@ -1,16 +1,8 @@
+import { WRITTEN_STREAMS } from '@lattice/core';
 import type { Queryable } from './database.js';
 
-/** Streams created by migrations/0001_core.sql; later migrations may add more (sequence stream_<name>_seq). */
-export const CORE_STREAMS = [
-  'events',
-  'account_data',
-  'to_device',
-  'device_lists',
-  'presence',
-  'receipts',
-  'push_rules',
-  'caches',
-] as const;
+/** Streams created by migrations/0001_core.sql (core names them for config validation too); later migrations may add more (sequence stream_<name>_seq). */
+export const CORE_STREAMS = WRITTEN_STREAMS;
 
 export type StreamName = (typeof CORE_STREAMS)[number] | (string & {});
 
