@@ -37,3 +37,4 @@ export * from './outbound/host-resolver.js';
 export * from './outbound/outbound-error.js';
 export * from './outbound/vet-host.js';
 export * from './outbound/safe-fetch.js';
+export * from './runtime/load-on-use.js';

@@ -6,7 +6,7 @@
  * read-your-writes positions in Redis. The split's counterpart of
  * @lattice/client-api's createRoomServices.
  */
-import type { HomeserverConfig, Logger, SigningKey } from '@lattice/core';
+import { loadOnUse, type HomeserverConfig, type Logger, type SigningKey } from '@lattice/core';
 import type { ClosableRoomServices } from '@lattice/client-api';
 import {
   CachesRowSource,
@@ -20,12 +20,14 @@ import {
 } from '@lattice/replication';
 import { createRooms, type EventPersister } from '@lattice/rooms';
 import { streamWriterPositions, type Database } from '@lattice/storage';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { ReadinessCheck } from './bootstrap/operations.js';
 import { RemoteEventPersister } from './internal/remote-persister.js';
 import { TypingFollower } from './typing-follower.js';
 import { instanceUrl } from './topology/instance-url.js';
 import { configuredStreamWriters, streamsWrittenBy } from './topology/stream-writers.js';
+
+const ioredis = loadOnUse<typeof import('ioredis')>('ioredis');
 
 export interface WorkerServices {
   rooms: ClosableRoomServices;
@@ -52,7 +54,7 @@ export async function createWorkerServices(opts: WorkerServicesOptions): Promise
   const instanceName = config.worker_name!;
   const namespace = `lattice:${config.server_name}`;
   const transport = new RedisTransport({ redis: redisOptions(config), namespace, logger });
-  const redis = new Redis({ ...redisOptions(config), lazyConnect: false });
+  const redis = new (ioredis().Redis)({ ...redisOptions(config), lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   const writesTyping = config.stream_writers.typing.includes(instanceName);
   const hub = await createReplicationHub({

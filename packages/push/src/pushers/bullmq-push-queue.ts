@@ -5,9 +5,11 @@
  * from being queued twice.
  */
 import { createHash } from 'node:crypto';
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { Logger } from '@lattice/core';
+import type { ConnectionOptions, Queue, Worker } from 'bullmq';
+import { loadOnUse, type Logger } from '@lattice/core';
 import { DEFAULT_RETRY, type PushJob, type PushJobHandler, type PushQueue, type RetryPolicy } from './push-queue.js';
+
+const bullmq = loadOnUse<typeof import('bullmq')>('bullmq');
 
 export interface BullMqPushQueueOptions {
   /** Redis connection options (host, port, …) or a redis:// URL. */
@@ -48,7 +50,7 @@ export class BullMqPushQueue implements PushQueue {
     this.name = options.queueName ?? 'push';
     this.connection = connectionOf(options.connection);
     this.retry = options.retry ?? DEFAULT_RETRY;
-    this.queue = new Queue<PushJob>(this.name, { connection: this.connection, ...(options.prefix ? { prefix: options.prefix } : {}) });
+    this.queue = new (bullmq().Queue)<PushJob>(this.name, { connection: this.connection, ...(options.prefix ? { prefix: options.prefix } : {}) });
   }
 
   async add(jobs: readonly PushJob[]): Promise<void> {
@@ -70,7 +72,7 @@ export class BullMqPushQueue implements PushQueue {
 
   process(handler: PushJobHandler): void {
     if (this.worker) throw new Error('push queue already has a handler');
-    this.worker = new Worker<PushJob>(this.name, (job) => handler(job.data), {
+    this.worker = new (bullmq().Worker)<PushJob>(this.name, (job) => handler(job.data), {
       connection: this.connection,
       ...(this.options.prefix ? { prefix: this.options.prefix } : {}),
       concurrency: this.options.concurrency ?? 16,

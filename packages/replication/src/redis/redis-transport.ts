@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '@lattice/core';
-import { Redis, type RedisOptions } from 'ioredis';
+import { loadOnUse, type Logger } from '@lattice/core';
+import type { Redis, RedisOptions } from 'ioredis';
 import { InProcessTransport } from '../transport/in-process-transport.js';
 import type { ReplicationTransport, StreamUpdate } from '../types.js';
+
+const ioredis = loadOnUse<typeof import('ioredis')>('ioredis');
 
 export interface RedisTransportOptions {
   /** Connection options (host, port, …) of both connections. Default: 127.0.0.1:6379. */
@@ -45,9 +47,9 @@ export class RedisTransport implements ReplicationTransport {
     this.logger = options.logger;
     this.local = new InProcessTransport(options.logger);
     const redis: RedisOptions = { host: '127.0.0.1', port: 6379, ...options.redis };
-    this.publisher = new Redis(redis);
+    this.publisher = new (ioredis().Redis)(redis);
     // Resubscribed by hand on 'ready', so catch-up starts only once the subscription is live again.
-    this.subscriber = new Redis({ ...redis, autoResubscribe: false });
+    this.subscriber = new (ioredis().Redis)({ ...redis, autoResubscribe: false });
     for (const connection of [this.publisher, this.subscriber]) {
       connection.on('error', (err) => this.logger?.warn({ err, channel: this.channel }, 'redis replication connection error'));
     }
