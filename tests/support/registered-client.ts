@@ -3,8 +3,8 @@
  * matrix-js-sdk client is running its /sync loop, ready once the initial
  * sync is prepared. Needs enable_registration(+_without_verification).
  */
-import { ClientEvent, SyncState, type IStartClientOpts, type MatrixClient } from 'matrix-js-sdk';
-import { matrixClient } from './matrix-client.js';
+import type { IStartClientOpts, MatrixClient } from 'matrix-js-sdk';
+import { matrixClient, startSyncing } from './matrix-client.js';
 
 export async function registeredSyncingClient(
   baseUrl: string,
@@ -22,13 +22,6 @@ export async function registeredSyncingClient(
   }
   const reg = await anon.register(username, password, session ?? null, { type: 'm.login.dummy' });
   const client = matrixClient(baseUrl, { accessToken: reg.access_token, userId: reg.user_id, deviceId: reg.device_id });
-  const prepared = new Promise<void>((resolve, reject) => {
-    client.on(ClientEvent.Sync, (state: SyncState) => {
-      if (state === SyncState.Prepared) resolve();
-      if (state === SyncState.Error) reject(new Error(`${username}: initial sync failed`));
-    });
-  });
-  await client.startClient(startOpts);
-  await prepared;
+  await startSyncing(client, startOpts);
   return client;
 }

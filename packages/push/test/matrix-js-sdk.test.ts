@@ -1,5 +1,6 @@
 /** matrix-js-sdk against the push module: notification counts from /sync, push rules read and changed through the SDK. */
-import { ClientEvent, NotificationCountType, PushRuleKind, SyncState, createClient, type MatrixClient } from 'matrix-js-sdk';
+import { NotificationCountType, PushRuleKind, createClient, type MatrixClient } from 'matrix-js-sdk';
+import { startSyncing } from '../../../tests/support/matrix-client.js';
 import { createRoom, joinRoom, sendEvent, sendMessage } from '../../client-api/test/support/rooms.js';
 import { startPushTestServer, type PushTestServer } from './support/push-server.js';
 
@@ -31,14 +32,7 @@ describe('matrix-js-sdk with push', () => {
     await joinRoom(hs, carol, roomId);
 
     client = createClient({ baseUrl: hs.url, accessToken: alice.access_token, userId: alice.user_id, deviceId: alice.device_id });
-    const prepared = new Promise<void>((resolve, reject) => {
-      client!.on(ClientEvent.Sync, (state: SyncState) => {
-        if (state === SyncState.Prepared) resolve();
-        if (state === SyncState.Error) reject(new Error('sync error'));
-      });
-    });
-    await client.startClient({ initialSyncLimit: 10 });
-    await prepared;
+    await startSyncing(client);
     expect(client.pushRules?.global.override?.[0]?.rule_id).toBe('.m.rule.master');
     const room = client.getRoom(roomId)!;
     const counts = () => [room.getUnreadNotificationCount(NotificationCountType.Total), room.getUnreadNotificationCount(NotificationCountType.Highlight)];

@@ -1,5 +1,6 @@
 /** matrix-js-sdk's sync loop against /sync: startClient() syncs, and another user's message arrives as Room.timeline. */
-import { ClientEvent, RoomEvent, SyncState, createClient, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
+import { RoomEvent, createClient, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
+import { startSyncing } from '../../../tests/support/matrix-client.js';
 import { createRoom, joinRoom, sendMessage } from '../../client-api/test/support/rooms.js';
 import type { TestServer } from '../../client-api/test/support/test-server.js';
 // matrix-js-sdk reads GET /pushrules/ before its first sync: mounted with @lattice/push as apps/homeserver does.
@@ -23,14 +24,7 @@ describe('matrix-js-sdk sync', () => {
     await joinRoom(hs, bob, roomId);
 
     client = createClient({ baseUrl: hs.url, accessToken: alice.access_token, userId: alice.user_id, deviceId: alice.device_id });
-    const prepared = new Promise<void>((resolve, reject) => {
-      client!.on(ClientEvent.Sync, (state: SyncState) => {
-        if (state === SyncState.Prepared) resolve();
-        if (state === SyncState.Error) reject(new Error('sync error'));
-      });
-    });
-    await client.startClient({ initialSyncLimit: 10 });
-    await prepared;
+    await startSyncing(client);
     const room = client.getRoom(roomId);
     expect(room?.name).toBe('SDK room');
     expect(room?.getJoinedMemberCount()).toBe(2);
