@@ -24,7 +24,6 @@ interface Entry {
 
 export class AccessTokenCache {
   private readonly byHash = new Lru<string, Entry>(CAPACITY);
-  private readonly hashesByUser = new Map<string, Set<string>>();
   /**
    * Counts invalidations. A lookup notes it before reading the database and
    * caches its result only if it has not moved: a read that raced a revocation
@@ -41,7 +40,7 @@ export class AccessTokenCache {
     const entry = this.byHash.get(hash);
     if (!entry) return undefined;
     if (now - entry.cachedAt > MAX_AGE_MS) {
-      this.drop(hash, entry.record.userId);
+      this.byHash.delete(hash);
       return undefined;
     }
     return entry.record;
@@ -50,28 +49,18 @@ export class AccessTokenCache {
   set(hash: string, record: AccessTokenRecord, readAt: number, now = Date.now()): void {
     if (readAt !== this.generation) return;
     this.byHash.set(hash, { record, cachedAt: now });
-    let hashes = this.hashesByUser.get(record.userId);
-    if (!hashes) this.hashesByUser.set(record.userId, (hashes = new Set()));
-    hashes.add(hash);
   }
 
-  /** Drops every token of these users (undefined: every token). */
+  /**
+   * Drops every token of these users (undefined: every token). A scan of the
+   * cache: revocations are rare next to lookups, and no per-user index can go
+   * stale as the LRU evicts.
+   */
   invalidateUsers(userIds: readonly string[] | undefined): void {
     this.generation++;
-    if (userIds === undefined) {
-      this.byHash.clear();
-      this.hashesByUser.clear();
-      return;
-    }
-    for (const userId of userIds) {
-      for (const hash of this.hashesByUser.get(userId) ?? []) this.byHash.delete(hash);
-      this.hashesByUser.delete(userId);
-    }
-  }
-
-  private drop(hash: string, userId: string): void {
-    this.byHash.delete(hash);
-    this.hashesByUser.get(userId)?.delete(hash);
+    if (userIds === undefined) return this.byHash.clear();
+    const users = new Set(userIds);
+    this.byHash.deleteWhere((entry) => users.has(entry.record.userId));
   }
 }
 
