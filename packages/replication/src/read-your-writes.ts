@@ -43,5 +43,13 @@ export async function waitForUserWrites(
   userId: string,
   timeoutMs: number,
 ): Promise<boolean> {
-  return hub.waitForPositions(await writes.get(userId), timeoutMs);
+  const positions = await writes.get(userId);
+  const patience = Math.min(CATCH_UP_AFTER_MS, timeoutMs);
+  if (await hub.waitForPositions(positions, patience)) return true;
+  // The announcements may be lost (Redis restarted, the subscription reconnecting): read what was missed from PostgreSQL.
+  await hub.catchUp();
+  return hub.waitForPositions(positions, timeoutMs - patience);
 }
+
+/** How long a read waits for announcements of the user's writes before reading the missed rows from the database. */
+const CATCH_UP_AFTER_MS = 250;
