@@ -1,6 +1,6 @@
 // ESM throughout: matrix-js-sdk 43 is ESM-only, so the suite runs under
 // --experimental-vm-modules and ts-jest transpiles (type checking is `tsc -b`).
-const workspaces = ['core', 'storage', 'replication', 'rooms', 'client-api', 'sync', 'media', 'e2ee', 'push', 'presence', 'federation', 'worker-runtime'];
+const workspaces = ['core', 'storage', 'replication', 'rooms', 'client-api', 'sync', 'media', 'e2ee', 'push', 'presence', 'federation', 'admin', 'appservice', 'worker-runtime'];
 
 /** @type {import('jest').Config} */
 export default {

@@ -2,10 +2,12 @@
  * The Client-Server API features every client-facing process mounts beside the
  * client API (the single process and the client-reader, sync and media roles
  * alike): /sync with the sections other packages own, push, end-to-end
- * encryption, media and URL previews, presence, VoIP and OpenID.
+ * encryption, media and URL previews, presence, VoIP and OpenID, and the
+ * admin API.
  */
 import type { Router } from 'express';
 import type { ClientApiContext } from '@lattice/client-api';
+import { adminRouter } from '@lattice/admin';
 import { createE2ee } from '@lattice/e2ee';
 import { MediaRepository, mediaRouter, previewRouter, type RemoteMediaTransport } from '@lattice/media';
 import { createPresenceFeatures, type PresenceFeatures } from '@lattice/presence';
@@ -43,6 +45,7 @@ export function clientFeatures(ctx: ClientApiContext, options: ClientFeaturesOpt
     mediaRouter(ctx, media, { remote: options.remoteMedia }),
     previewRouter(ctx, { media }),
     presence.clientRouter,
+    adminRouter(ctx),
   ];
   return {
     routers,
