@@ -5,6 +5,7 @@ import type { Database } from '@lattice/storage';
 import type { DeviceListeners } from './accounts/device-listeners.js';
 import type { RemoteMembership } from './routes/rooms/remote-membership.js';
 import type { RemoteHierarchySource } from './routes/hierarchy/remote-hierarchy.js';
+import type { RemoteQueries } from './routes/directory/remote-queries.js';
 
 /** The room machinery handlers share (issue 3): writes go through the persister, reads through the store. */
 export interface RoomServices {
@@ -30,4 +31,6 @@ export interface ClientApiContext {
   remoteMembership?: RemoteMembership;
   /** Space children held by other servers, for /hierarchy (set when federation is enabled). */
   remoteHierarchy?: RemoteHierarchySource;
+  /** Other servers' room aliases and profiles (set when federation is enabled). */
+  remoteQueries?: RemoteQueries;
 }

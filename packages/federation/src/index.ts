@@ -18,6 +18,7 @@ export * from './keys/remote-key-ring.js';
 export * from './server/key-routes.js';
 export * from './server/version-route.js';
 export * from './server/query-routes.js';
+export * from './server/federation-queries.js';
 export * from './server/federation-transport.js';
 export * from './router.js';
 export * from './server/federation-app.js';

@@ -4,9 +4,9 @@
  * classic fields (propagated to member events); since v1.16 any other key
  * matching the spec's grammar holds any JSON value (m.tz a string), with the
  * whole profile under 64 KiB (M_PROFILE_TOO_LARGE) and keys under 255 bytes
- * (M_KEY_TOO_LARGE).
+ * (M_KEY_TOO_LARGE). Profiles of other servers' users are asked of their server.
  */
-import { Errors, MatrixError } from '@lattice/core';
+import { Errors, MatrixError, serverNameOf } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import type { ClientApiContext } from '../context.js';
 import { requesterOf, requireAuth } from '../http/auth.js';
@@ -70,6 +70,12 @@ export function profileRouter(ctx: ClientApiContext): Router {
   const auth = requireAuth(ctx);
 
   async function fullProfile(userId: string): Promise<Record<string, unknown>> {
+    const remote = ctx.remoteQueries;
+    if (remote !== undefined && serverNameOf(userId) !== undefined && serverNameOf(userId) !== ctx.config.server_name) {
+      const answer = await remote.profile(userId);
+      if (answer === undefined) throw Errors.notFound('Profile not found');
+      return answer;
+    }
     const profile = await getProfile(ctx.db, userId);
     if (!profile) throw Errors.notFound('Profile not found');
     return profileJson(profile, await getOtherProfileFields(ctx.db, userId));

@@ -29,6 +29,7 @@ import {
 import type { RemoteMembership } from '@lattice/client-api';
 import { FederationRequestError, type FederationDeps } from '../api.js';
 import { checkReceivedPdu, checkReceivedPdus } from '../inbound/checked-pdu.js';
+import { asClientError } from '../transport/client-facing-error.js';
 import { membershipTemplate } from './event-template.js';
 import { remoteEventsOf } from './remote-events.js';
 
@@ -39,17 +40,6 @@ const STRIPPED_TYPES = ['m.room.create', 'm.room.name', 'm.room.avatar', 'm.room
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A remote failure as the client should see it: the remote's 4xx error passes through, anything else is 502. */
-function asClientError(err: unknown): Error {
-  if (err instanceof FederationRequestError) {
-    if (err.status !== undefined && err.status >= 400 && err.status < 500 && err.errcode !== undefined) {
-      return new MatrixError(err.status, err.errcode, err.message);
-    }
-    return new MatrixError(502, 'M_UNKNOWN', `Could not reach ${err.destination}: ${err.message}`);
-  }
-  return err as Error;
 }
 
 export class OutboundMembership implements RemoteMembership {

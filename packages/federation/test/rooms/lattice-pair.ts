@@ -14,6 +14,7 @@ import { createClientApiApp, createRoomServices, registerAccount, type ClientApi
 import { syncRouter } from '@lattice/sync';
 import { pino } from 'pino';
 import {
+  FederationQueries,
   FederationSender,
   OutboundMembership,
   createFederationTransport,
@@ -60,6 +61,7 @@ enable_registration_without_verification: true
   const sender = new FederationSender(deps, { initialBackoffMs: 100 });
   const fed = federationRoomsRouter(deps, { forward: (event, origin) => sender.forward(event, origin) });
   ctx.remoteMembership = new OutboundMembership(deps);
+  ctx.remoteQueries = new FederationQueries(transport.client);
   const app = createClientApiApp(ctx, { routers: [federationRouter(deps, [fed.router]), syncRouter(ctx)] });
   fedServer.on('request', app);
   const clientServer = http.createServer(app);

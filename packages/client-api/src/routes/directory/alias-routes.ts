@@ -14,7 +14,7 @@ import { requireString } from '../../http/validate.js';
 import { checkRoomId } from '../rooms/ids.js';
 import { beforeRead } from '../rooms/read-your-writes.js';
 import { aliasesOfRoom, deleteAlias, getAlias } from './alias-store.js';
-import { checkAliasSyntax, checkNewAlias, createAlias, isLocalAlias, resolveRoomAlias } from './aliases.js';
+import { checkAliasSyntax, checkNewAlias, createAlias, isLocalAlias, lookUpRoomAlias } from './aliases.js';
 import { removeFromCanonicalAlias } from './canonical-alias.js';
 import { canModerateDirectoryEntry, isServerAdmin } from './directory-permissions.js';
 
@@ -31,7 +31,7 @@ export function aliasRouter(ctx: ClientApiContext): Router {
 
   async function resolve(req: Request<AliasParams>, res: Response): Promise<void> {
     const alias = checkAliasSyntax(req.params.roomAlias);
-    const found = await resolveRoomAlias(ctx, alias);
+    const found = await lookUpRoomAlias(ctx, alias);
     if (!found) throw notFound(alias);
     res.json(found);
   }

@@ -1,7 +1,7 @@
 /**
  * Room aliases (spec "Room aliases", directory.yaml): this server keeps the
  * aliases of its own domain in room_aliases; aliases of other servers are
- * resolved over federation (not yet available: they resolve to nothing).
+ * resolved by asking their server over federation (ctx.remoteQueries).
  */
 import { Errors, MatrixError, parseRoomAlias, serverNameOf } from '@lattice/core';
 import type { ClientApiContext } from '../../context.js';
@@ -55,10 +55,19 @@ async function serversInRoom(ctx: ClientApiContext, roomId: string, stored: read
   return [...servers];
 }
 
-/** GET /directory/room/{alias}: the room and the servers that know it, or undefined. */
+/** A local alias's room and the servers that know it, or undefined (GET /directory/room, federation /query/directory). */
 export async function resolveRoomAlias(ctx: ClientApiContext, alias: string): Promise<{ room_id: string; servers: string[] } | undefined> {
   if (!isLocalAlias(ctx, alias)) return undefined;
   const record = await getAlias(ctx.db, alias);
   if (!record) return undefined;
   return { room_id: record.roomId, servers: await serversInRoom(ctx, record.roomId, record.servers) };
+}
+
+/**
+ * Where an alias points, whichever server holds it: this server's directory
+ * for its own aliases, the alias's server (over federation) for the others.
+ */
+export async function lookUpRoomAlias(ctx: ClientApiContext, alias: string): Promise<{ room_id: string; servers: string[] } | undefined> {
+  if (isLocalAlias(ctx, alias)) return resolveRoomAlias(ctx, alias);
+  return ctx.remoteQueries?.roomAlias(alias);
 }

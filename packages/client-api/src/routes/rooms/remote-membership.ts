@@ -8,7 +8,8 @@
 import { serverNameOf } from '@lattice/core';
 import type { ClientApiContext } from '../../context.js';
 import { getProfile } from '../../stores/profiles.js';
-import { checkRoomId } from './ids.js';
+import { lookUpRoomAlias } from '../directory/aliases.js';
+import { checkRoomIdOrAlias } from './ids.js';
 import { afterWrite } from './read-your-writes.js';
 
 export interface RemoteMembership {
@@ -38,8 +39,16 @@ export function viaServers(query: Record<string, unknown>): string[] {
   return out;
 }
 
+/** The room a room id or alias names, with the servers the alias's directory listed; an unknown alias names none. */
+async function roomOf(ctx: ClientApiContext, roomIdOrAlias: string): Promise<{ roomId?: string; aliasServers: string[] }> {
+  const target = checkRoomIdOrAlias(roomIdOrAlias);
+  if ('roomId' in target) return { roomId: target.roomId, aliasServers: [] };
+  const found = await lookUpRoomAlias(ctx, target.alias);
+  return { roomId: found?.room_id, aliasServers: found?.servers ?? [] };
+}
+
 /**
- * A room id of a room this server is not in, with the other servers to ask (those given,
+ * A room id (or an alias of a room) this server is not in, with the other servers to ask (those given,
  * then `extra`, then the room id's own server); undefined when the change is local.
  */
 async function remoteTarget(
@@ -49,17 +58,17 @@ async function remoteTarget(
   extra: (roomId: string) => Promise<string[]> = async () => [],
 ): Promise<{ remote: RemoteMembership; roomId: string; servers: string[] } | undefined> {
   const remote = ctx.remoteMembership;
-  if (remote === undefined || !roomIdOrAlias.startsWith('!')) return undefined;
-  const roomId = checkRoomId(roomIdOrAlias);
-  if (await serverInRoom(ctx, roomId)) return undefined;
+  if (remote === undefined) return undefined;
+  const { roomId, aliasServers } = await roomOf(ctx, roomIdOrAlias);
+  if (roomId === undefined || (await serverInRoom(ctx, roomId))) return undefined;
   const roomServer = serverNameOf(roomId);
-  const candidates = [...servers, ...(await extra(roomId)), ...(roomServer === undefined ? [] : [roomServer])];
+  const candidates = [...servers, ...aliasServers, ...(await extra(roomId)), ...(roomServer === undefined ? [] : [roomServer])];
   const others = [...new Set(candidates)].filter((s) => s !== ctx.config.server_name);
   return others.length === 0 ? undefined : { remote, roomId, servers: others };
 }
 
 /**
- * A join this server cannot do alone: a room id of a room it is not in. Resolves with the
+ * A join this server cannot do alone: a room (by id or alias) it is not in. Resolves with the
  * room id once joined, or undefined when the join is local (or federation is off).
  */
 export async function joinThroughFederation(

@@ -1,11 +1,11 @@
 /**
  * Finding the room a request names: a room id must be one we know (404
  * M_NOT_FOUND otherwise: remote rooms arrive with federation), an alias must
- * resolve through this server's directory.
+ * resolve through its server's directory.
  */
 import { Errors, type RoomVersion } from '@lattice/core';
 import type { ClientApiContext } from '../../context.js';
-import { roomIdOfAlias } from '../directory/aliases.js';
+import { lookUpRoomAlias } from '../directory/aliases.js';
 import { checkRoomId, checkRoomIdOrAlias } from './ids.js';
 
 export interface KnownRoom {
@@ -22,7 +22,7 @@ export async function knownRoom(ctx: ClientApiContext, roomId: string): Promise<
 export async function knownRoomByIdOrAlias(ctx: ClientApiContext, roomIdOrAlias: string): Promise<KnownRoom> {
   const target = checkRoomIdOrAlias(roomIdOrAlias);
   if ('roomId' in target) return knownRoom(ctx, target.roomId);
-  const roomId = await roomIdOfAlias(ctx, target.alias);
+  const roomId = (await lookUpRoomAlias(ctx, target.alias))?.room_id;
   if (roomId === undefined) throw Errors.notFound(`Room alias ${target.alias} not found`);
   return knownRoom(ctx, roomId);
 }
