@@ -62,6 +62,7 @@ export async function readToDevice(
   upTo: number,
   limit: number,
 ): Promise<InboxBatch> {
+  if (after >= upTo) return { messages: [], limited: false };
   const { rows } = await db.query<{ stream_id: number | string; message_json: string }>(
     `SELECT stream_id, message_json FROM device_inbox
      WHERE user_id = $1 AND device_id = $2 AND stream_id > $3 AND stream_id <= $4

@@ -33,8 +33,9 @@ export class E2eeSyncExtension implements SyncExtension {
     const { userId, deviceId, since, to } = req;
     const toDeviceTo = to.get('to_device');
     const sinceToDevice = since?.get('to_device').min ?? 0;
-    if (since !== undefined) await acknowledgeToDevice(this.db, userId, deviceId, sinceToDevice);
-    const [batch, counts, fallbackTypes, deviceLists] = await Promise.all([
+    // Acknowledged messages (at or below `since`) and the new ones (above it) are disjoint: both at once.
+    const [, batch, counts, fallbackTypes, deviceLists] = await Promise.all([
+      sinceToDevice > 0 ? acknowledgeToDevice(this.db, userId, deviceId, sinceToDevice) : undefined,
       readToDevice(this.db, userId, deviceId, sinceToDevice, toDeviceTo.max, TO_DEVICE_LIMIT),
       oneTimeKeyCounts(this.db, userId, deviceId),
       unusedFallbackKeyTypes(this.db, userId, deviceId),

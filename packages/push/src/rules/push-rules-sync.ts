@@ -15,11 +15,10 @@ export function pushRulesSyncExtension(db: Queryable, options: PushRulesOptions)
     async contribute(req: SyncExtensionRequest): Promise<SyncContribution> {
       const incremental = req.since !== undefined && !req.fullState;
       if (incremental) {
-        const { rows } = await db.query('SELECT 1 FROM push_rules_stream WHERE user_id = $1 AND stream_id > $2 AND stream_id <= $3', [
-          req.userId,
-          req.since!.get('push_rules').min,
-          req.to.get('push_rules').min,
-        ]);
+        const from = req.since!.get('push_rules').min;
+        const to = req.to.get('push_rules').min;
+        if (from >= to) return NOTHING;
+        const { rows } = await db.query('SELECT 1 FROM push_rules_stream WHERE user_id = $1 AND stream_id > $2 AND stream_id <= $3', [req.userId, from, to]);
         if (rows.length === 0) return NOTHING;
       }
       const global = await loadPushRules(db, req.userId, options);

@@ -76,6 +76,8 @@ export function updateAccountData(
 
 /** The user's account data written in (from, to] (from 0: everything), global and per room. */
 export async function accountDataBetween(db: Queryable, userId: string, from: number, to: number): Promise<AccountDataRow[]> {
+  // Most incremental syncs: the stream did not move, so the window holds nothing.
+  if (from >= to) return [];
   const { rows } = await db.query<{ room_id: string; type: string; content: string; stream_id: number }>(
     `SELECT room_id, type, content, stream_id FROM account_data
      WHERE user_id = $1 AND stream_id > $2 AND stream_id <= $3`,

@@ -47,7 +47,7 @@ export function putReceipt(db: Database, writer: RowWriter<RoomScopedRow>, recei
 
 /** Receipts of the rooms written in (from, to] (from 0: all of them). */
 export async function receiptsBetween(db: Queryable, roomIds: readonly string[], from: number, to: number): Promise<Receipt[]> {
-  if (roomIds.length === 0) return [];
+  if (roomIds.length === 0 || from >= to) return [];
   const { rows } = await db.query<{
     room_id: string;
     receipt_type: string;
