@@ -8,10 +8,10 @@ describe.each(DB_KINDS)('discovery on %s', (kind) => {
   });
   afterAll(() => hs.close());
 
-  test('GET /_matrix/client/versions lists v1.1 to v1.18 and needs no auth', async () => {
+  test('GET /_matrix/client/versions lists v1.1 to v1.19 and needs no auth', async () => {
     const res = await hs.request<{ versions: string[]; unstable_features: Record<string, boolean> }>('GET', '/_matrix/client/versions');
     expect(res.status).toBe(200);
-    for (let minor = 1; minor <= 18; minor++) expect(res.body.versions).toContain(`v1.${minor}`);
+    for (let minor = 1; minor <= 19; minor++) expect(res.body.versions).toContain(`v1.${minor}`);
     expect(res.body.versions).toContain('r0.6.1');
     expect(typeof res.body.unstable_features).toBe('object');
   });

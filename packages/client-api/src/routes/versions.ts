@@ -12,7 +12,7 @@ export const SUPPORTED_VERSIONS: readonly string[] = [
   'r0.5.0',
   'r0.6.0',
   'r0.6.1',
-  ...Array.from({ length: 18 }, (_, i) => `v1.${i + 1}`),
+  ...Array.from({ length: 19 }, (_, i) => `v1.${i + 1}`),
 ];
 
 /** Unstable (MSC) features this server supports; none yet. */
