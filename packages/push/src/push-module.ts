@@ -29,8 +29,6 @@ export interface PushModuleOptions {
   sendPushes?: boolean;
   /** Default: true (see PushRulesOptions). */
   legacyMentionRules?: boolean;
-  /** Replaces global fetch for the gateway requests (tests). */
-  fetch?: typeof fetch;
 }
 
 export interface PushModule {
@@ -47,7 +45,7 @@ export function createPushModule(ctx: ClientApiContext, options: PushModuleOptio
   const services = createSyncServices(ctx);
   const queue = options.queue ?? defaultQueue(ctx);
   if (options.sendPushes ?? true) {
-    const sender = new PushGatewaySender({ db: ctx.db, store: ctx.rooms.store, logger: ctx.logger, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    const sender = new PushGatewaySender({ db: ctx.db, store: ctx.rooms.store, logger: ctx.logger, config: ctx.config });
     queue.process((job) => sender.send(job));
   }
 

@@ -4,8 +4,12 @@
  * retry carries the counts of that moment. A gateway error (5xx, 429) or no
  * answer throws, for the queue to retry with backoff; other 4xx answers are
  * final. Pushkeys the gateway rejects lose their pusher.
+ *
+ * The gateway URL is a user's choice: it is fetched through the outbound
+ * address policy (ip_range_blacklist / ip_range_whitelist), so a pusher cannot
+ * make this server POST into its private networks; a refused address is final.
  */
-import type { Logger } from '@lattice/core';
+import { AddressPolicy, OutboundError, safeFetch, type HomeserverConfig, type Logger, type SafeResponse } from '@lattice/core';
 import type { RoomStore, StoredEvent } from '@lattice/rooms';
 import type { Database } from '@lattice/storage';
 import { UnreadCounter } from '@lattice/sync';
@@ -13,12 +17,14 @@ import { deletePusher, getPusher, type Pusher } from './pusher-store.js';
 import type { PushJob } from './push-queue.js';
 
 const GATEWAY_TIMEOUT_MS = 15_000;
+/** A gateway's answer is a small JSON object (`rejected` pushkeys). */
+const MAX_ANSWER_BYTES = 64 * 1024;
 
 export interface GatewaySenderDeps {
   db: Database;
   store: RoomStore;
   logger: Logger;
-  fetch?: typeof fetch;
+  config: Pick<HomeserverConfig, 'ip_range_blacklist' | 'ip_range_whitelist'>;
 }
 
 /** A gateway answer worth another try later. */
@@ -26,11 +32,11 @@ export class PushGatewayError extends Error {}
 
 export class PushGatewaySender {
   private readonly unread: UnreadCounter;
-  private readonly fetch: typeof fetch;
+  private readonly policy: AddressPolicy;
 
   constructor(private readonly deps: GatewaySenderDeps) {
     this.unread = new UnreadCounter(deps.db);
-    this.fetch = deps.fetch ?? fetch;
+    this.policy = new AddressPolicy(deps.config.ip_range_blacklist, deps.config.ip_range_whitelist);
   }
 
   async send(job: PushJob): Promise<void> {
@@ -40,18 +46,24 @@ export class PushGatewaySender {
     const stored = await store.getEvent(job.eventId);
     if (!stored) return;
     const notification = await this.notification(pusher, stored, job);
-    let response: Response;
+    let response: SafeResponse;
     try {
-      response = await this.fetch(pusher.data.url, {
+      response = await safeFetch(pusher.data.url, {
+        policy: this.policy,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ notification }),
-        signal: AbortSignal.timeout(GATEWAY_TIMEOUT_MS),
+        maxBytes: MAX_ANSWER_BYTES,
+        timeoutMs: GATEWAY_TIMEOUT_MS,
       });
     } catch (err) {
+      if (err instanceof OutboundError && (err.reason === 'blocked' || err.reason === 'bad_url')) {
+        logger.warn({ appId: pusher.appId, reason: err.reason }, 'push gateway URL refused by the outbound address policy');
+        return;
+      }
       throw new PushGatewayError(`push gateway unreachable: ${(err as Error).message}`);
     }
-    const text = await response.text();
+    const text = response.body.toString('utf8');
     if (response.status >= 500 || response.status === 429) throw new PushGatewayError(`push gateway answered ${response.status}`);
     if (response.status >= 400) {
       logger.warn({ status: response.status, appId: pusher.appId }, 'push gateway refused a notification');

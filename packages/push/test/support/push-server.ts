@@ -12,9 +12,12 @@ export interface PushTestServer extends TestServer {
   push: PushModule;
 }
 
-export async function startPushTestServer(kind: DbKind, options: PushModuleOptions = {}): Promise<PushTestServer> {
+/** The test push gateway listens on loopback, which the outbound address policy refuses by default. */
+export const LOOPBACK_GATEWAY_ALLOWED = 'ip_range_whitelist: ["127.0.0.1/32"]\n';
+
+export async function startPushTestServer(kind: DbKind, options: PushModuleOptions = {}, yaml = LOOPBACK_GATEWAY_ALLOWED): Promise<PushTestServer> {
   const late = Router();
-  const hs = await startTestServer(kind, { app: { routers: [late] } });
+  const hs = await startTestServer(kind, { app: { routers: [late] }, yaml });
   const push = createPushModule(hs.ctx, options);
   late.use(syncRouter(hs.ctx, { extensions: [push.syncExtension] }), push.router);
   return {
