@@ -6,6 +6,7 @@ import { DeviceListeners, createClientApiApp, type ClientApiContext, type RoomSe
 import { federationMediaRouter } from '@lattice/media';
 import { clientFeatures, httpMetrics, operationsRouter } from '@lattice/worker-runtime';
 import {
+  FederationHierarchy,
   FederationQueries,
   FederationSender,
   OutboundMembership,
@@ -43,6 +44,7 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
   const federationRooms = federationRoomsRouter(federationDeps, { forward: (event, origin) => federationSender.forward(event, origin) });
   clientCtx.remoteMembership = new OutboundMembership(federationDeps);
   clientCtx.remoteQueries = new FederationQueries(federation.client);
+  clientCtx.remoteHierarchy = new FederationHierarchy(federation.client);
   federationRooms.processor.resume().catch((err: unknown) => ctx.logger.error({ err }, 'resuming staged federation PDUs failed'));
   federationSender.start().catch((err: unknown) => ctx.logger.error({ err }, 'federation sender failed to start'));
   // This server's media for other servers: behind the federation router's own X-Matrix check.

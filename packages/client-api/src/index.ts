@@ -43,5 +43,6 @@ export { mutualRoomsPage } from './routes/mutual-rooms.js';
 export * from './routes/rooms/remote-membership.js';
 export { peekEventsRouter } from './routes/peeking/peek-events.js';
 export type { RemoteHierarchySource, RemoteRoomEntry } from './routes/hierarchy/remote-hierarchy.js';
-export type { RoomSummary } from './routes/hierarchy/room-summary.js';
+export { loadLocalRoom, type RoomSummary } from './routes/hierarchy/room-summary.js';
+export { spaceChildren } from './routes/hierarchy/space-children.js';
 export { isRestrictedJoinRule, restrictedJoinAuthoriser } from './routes/rooms/restricted-join.js';

@@ -13,6 +13,7 @@ import { sendTransactionHandler } from '../inbound/send-transaction.js';
 import { inviteRoutes } from './invite-routes.js';
 import { membershipRoutes, type MembershipForwarder } from './membership-routes.js';
 import { readRoutes } from './read-routes.js';
+import { hierarchyRoute } from './hierarchy-route.js';
 
 export interface FederationRooms {
   router: Router;
@@ -34,5 +35,6 @@ export function federationRoomsRouter(deps: FederationDeps, options: FederationR
   router.use(readRoutes(deps));
   router.use(membershipRoutes(deps, options.forward));
   router.use(inviteRoutes(deps));
+  router.use(hierarchyRoute(deps));
   return { router, processor, edus };
 }

@@ -14,6 +14,7 @@ import { createClientApiApp, createRoomServices, registerAccount, type ClientApi
 import { syncRouter } from '@lattice/sync';
 import { pino } from 'pino';
 import {
+  FederationHierarchy,
   FederationQueries,
   FederationSender,
   OutboundMembership,
@@ -62,6 +63,7 @@ enable_registration_without_verification: true
   const fed = federationRoomsRouter(deps, { forward: (event, origin) => sender.forward(event, origin) });
   ctx.remoteMembership = new OutboundMembership(deps);
   ctx.remoteQueries = new FederationQueries(transport.client);
+  ctx.remoteHierarchy = new FederationHierarchy(transport.client);
   const app = createClientApiApp(ctx, { routers: [federationRouter(deps, [fed.router]), syncRouter(ctx)] });
   fedServer.on('request', app);
   const clientServer = http.createServer(app);

@@ -11,7 +11,7 @@
 import type { Express } from 'express';
 import { DeviceListeners, createClientApiApp, type ClientApiContext } from '@lattice/client-api';
 import type { SigningKey, WorkerRole } from '@lattice/core';
-import { FederationQueries, createFederationApp, createFederationTransport, federationRouter } from '@lattice/federation';
+import { FederationHierarchy, FederationQueries, createFederationApp, createFederationTransport, federationRouter } from '@lattice/federation';
 import { createPresenceFeatures } from '@lattice/presence';
 import { createPushModule, type PushModule } from '@lattice/push';
 import { MediaRepository, federationMediaRouter } from '@lattice/media';
@@ -52,6 +52,7 @@ export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKe
 function clientFacing(ctx: ClientApiContext, signingKey: SigningKey): RoleFeatures {
   const federation = createFederationTransport(ctx, signingKey);
   ctx.remoteQueries = new FederationQueries(federation.client);
+  ctx.remoteHierarchy = new FederationHierarchy(federation.client);
   const features = clientFeatures(ctx, {
     // Presence timers write the presence stream: only its writers run them.
     runsPresenceTimers: ctx.rooms.hub.writes('presence'),
