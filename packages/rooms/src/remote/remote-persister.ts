@@ -297,6 +297,9 @@ export class RemoteEventPersister {
     if (promoted.length > 0) this.store.forgetEvents(promoted);
     const result = incoming.map((i) => results.get(i.event.event_id) ?? { eventId: i.event.event_id, outcome: 'duplicate' as const });
     if (positions === undefined) return { result, room };
+    // Remote events notify local users like local ones (push rules, unread counts), before /sync wakes.
+    const timeline = persist.filter((p) => p.rejectedReason === undefined && p.softFailed !== true).map((p) => p.event);
+    await this.persister.runPersistedHooks(timeline.map((event) => ({ event, streamOrdering: positions!.get(event.event_id)!, deduplicated: false })));
     this.publish(positions, persist.map((p) => p.event));
     // The writer state moves on in memory, as after a local send.
     const held = new Map(room.extremities.map((x) => [x.eventId, x]));

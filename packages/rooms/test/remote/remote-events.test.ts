@@ -111,6 +111,25 @@ describe.each(['postgres', 'pglite'] as const)('remote events (%s)', (kind) => {
     expect(timeline.map((e) => e.event.event_id)).not.toContain(late.event_id);
   });
 
+  test('accepted remote events reach the persisted-events hooks (push evaluation); rejected and soft-failed ones do not', async () => {
+    const { roomId, ritaJoin } = await roomWithRita();
+    const seen: Array<{ eventId: string; streamOrdering: number }> = [];
+    const off = h.persister.onPersisted(async (results) => {
+      for (const r of results) seen.push({ eventId: r.event.event_id, streamOrdering: r.streamOrdering });
+    });
+    try {
+      const [create, pl] = await Promise.all([stateEvent(h, roomId, 'm.room.create'), stateEvent(h, roomId, 'm.room.power_levels')]);
+      const msg = remoteEvent(v11, { room_id: roomId, type: 'm.room.message', sender: rita, content: { body: 'ping' } }, [ritaJoin], [create, pl, ritaJoin]);
+      const spoof = remoteEvent(v11, { room_id: roomId, type: 'm.room.topic', state_key: '', sender: mallory, content: { topic: 'x' } }, [ritaJoin], [create, pl, ritaJoin]);
+      const results = await h.persister.remote.acceptEvents(roomId, [{ event: msg }, { event: spoof }]);
+      expect(results.map((r) => r.outcome)).toEqual(['accepted', 'rejected']);
+      const stored = await h.store.getEvent(msg.event_id);
+      expect(seen).toEqual([{ eventId: msg.event_id, streamOrdering: stored!.streamOrdering }]);
+    } finally {
+      off();
+    }
+  });
+
   test('a forked state change is merged by state resolution', async () => {
     const { roomId, ritaJoin } = await roomWithRita();
     const [create, pl] = await Promise.all([stateEvent(h, roomId, 'm.room.create'), stateEvent(h, roomId, 'm.room.power_levels')]);
