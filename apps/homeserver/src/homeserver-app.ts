@@ -6,6 +6,7 @@ import { DeviceListeners, createClientApiApp, type ClientApiContext, type RoomSe
 import { federationMediaRouter } from '@lattice/media';
 import { clientFeatures, httpMetrics, operationsRouter } from '@lattice/worker-runtime';
 import {
+  FederationBackfill,
   FederationHierarchy,
   FederationQueries,
   FederationSender,
@@ -43,6 +44,8 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
   const federationSender = new FederationSender(federationDeps);
   const federationRooms = federationRoomsRouter(federationDeps, { forward: (event, origin) => federationSender.forward(event, origin) });
   clientCtx.remoteMembership = new OutboundMembership(federationDeps);
+  // Older history of rooms joined over federation (needs this process's persister).
+  clientCtx.remoteBackfill = new FederationBackfill(federationDeps);
   clientCtx.remoteQueries = new FederationQueries(federation.client);
   clientCtx.remoteHierarchy = new FederationHierarchy(federation.client);
   federationRooms.processor.resume().catch((err: unknown) => ctx.logger.error({ err }, 'resuming staged federation PDUs failed'));

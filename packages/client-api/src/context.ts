@@ -6,6 +6,7 @@ import type { DeviceListeners } from './accounts/device-listeners.js';
 import type { RemoteMembership } from './routes/rooms/remote-membership.js';
 import type { RemoteHierarchySource } from './routes/hierarchy/remote-hierarchy.js';
 import type { RemoteQueries } from './routes/directory/remote-queries.js';
+import type { RemoteBackfill } from './routes/timeline/remote-backfill.js';
 
 /** The room machinery handlers share (issue 3): writes go through the persister, reads through the store. */
 export interface RoomServices {
@@ -33,4 +34,6 @@ export interface ClientApiContext {
   remoteHierarchy?: RemoteHierarchySource;
   /** Other servers' room aliases and profiles (set when federation is enabled). */
   remoteQueries?: RemoteQueries;
+  /** Older history of rooms joined over federation, for /messages (set when federation is enabled). */
+  remoteBackfill?: RemoteBackfill;
 }

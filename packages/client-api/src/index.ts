@@ -23,6 +23,7 @@ export { registrationMac } from './routes/shared-secret-register.js';
 export * from './http/rate-limiter.js';
 export { createAlias, lookUpRoomAlias, resolveRoomAlias, roomIdOfAlias } from './routes/directory/aliases.js';
 export type { RemoteQueries } from './routes/directory/remote-queries.js';
+export type { RemoteBackfill } from './routes/timeline/remote-backfill.js';
 export { validateCanonicalAliasContent } from './routes/directory/canonical-alias.js';
 export { setRoomVisibility, getRoomVisibility, type RoomVisibility } from './routes/directory/room-visibility.js';
 export { directoryRouter } from './routes/directory/directory-router.js';

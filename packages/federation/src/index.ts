@@ -42,6 +42,7 @@ export * from './rooms/invite-routes.js';
 export * from './rooms/rooms-router.js';
 export * from './rooms/hierarchy-route.js';
 export * from './rooms/federation-hierarchy.js';
+export * from './rooms/federation-backfill.js';
 export * from './rooms/outbound-membership.js';
 export * from './sender/outbox-store.js';
 export * from './sender/federation-sender.js';

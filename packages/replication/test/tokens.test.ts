@@ -122,6 +122,14 @@ describe('RoomStreamToken', () => {
     expect(RoomStreamToken.parse('s345').topological).toBeUndefined();
   });
 
+  test('DAG-order tokens may point among backfilled history (negative stream positions)', () => {
+    const t = RoomStreamToken.parse('t5--3');
+    expect([t.topological, t.stream.min, t.toString()]).toEqual([5, -3, 't5--3']);
+    expect(t.covers({ topological: 5, stream: -4 })).toBe(true);
+    expect(t.covers({ topological: 5, stream: -2 })).toBe(false);
+    for (const bad of ['t5---3', 't-5-3', 's-3', 't5--03']) expect(() => RoomStreamToken.parse(bad)).toThrow();
+  });
+
   test('covers events at or before it, in DAG order or stream order', () => {
     const t = RoomStreamToken.topological(10, 100);
     expect(t.covers({ topological: 9, stream: 500 })).toBe(true);

@@ -14,6 +14,8 @@ import { relationOf } from './relations.js';
 
 /** The events stream's sequence (migrations/0001_core.sql, stream_<name>_seq). */
 const EVENTS_SEQUENCE = 'stream_events_seq';
+/** Positions of backfilled history, counting down from -1 (migrations/0029_backfill.sql). */
+export const BACKFILL_SEQUENCE = 'backfill_stream_seq';
 
 export interface PersistEvent {
   event: RoomEvent;
@@ -59,6 +61,8 @@ export interface PersistContext {
   /** This server's name: memberships of its users go to local_current_membership. */
   serverName: string;
   receivedTs: number;
+  /** Where stream positions come from; default the events stream's sequence (backfill counts down from -1). */
+  sequence?: string;
 }
 
 class Statement {
@@ -98,7 +102,7 @@ export async function persistBatches(tx: Queryable, ctx: PersistContext, batches
   s.cte(
     `INSERT INTO events (event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender,
        origin_server_ts, received_ts, json, instance_name, replaces_state, outlier, rejected_reason, soft_failed)
-     SELECT e.id, e.room, nextval('${EVENTS_SEQUENCE}'), e.depth, e.type, e.sk, e.sender, e.ts, ${ts}, e.json,
+     SELECT e.id, e.room, nextval('${ctx.sequence ?? EVENTS_SEQUENCE}'), e.depth, e.type, e.sk, e.sender, e.ts, ${ts}, e.json,
        ${s.p(ctx.instanceName)}, e.rs, e.outlier, e.rejected, e.soft
      FROM unnest(${s.p(evs.map((e) => e.event.event_id))}::text[], ${s.p(evs.map((e) => e.event.room_id))}::text[],
        ${s.p(evs.map((e) => e.event.depth))}::bigint[], ${s.p(evs.map((e) => e.event.type))}::text[],

@@ -75,7 +75,7 @@ export class GapFiller {
    * auth chain events we lack fetched and stored as outliers. Undefined when the origin
    * cannot say.
    */
-  private async fetchStateBefore(origin: string, roomId: string, eventId: string, version: RoomVersion): Promise<StateMap | undefined> {
+  async fetchStateBefore(origin: string, roomId: string, eventId: string, version: RoomVersion): Promise<StateMap | undefined> {
     const ids = await this.tryRequest<{ pdu_ids?: unknown; auth_chain_ids?: unknown }>(
       origin,
       'GET',

@@ -14,6 +14,7 @@ import { createClientApiApp, createRoomServices, registerAccount, type ClientApi
 import { syncRouter } from '@lattice/sync';
 import { pino } from 'pino';
 import {
+  FederationBackfill,
   FederationHierarchy,
   FederationQueries,
   FederationSender,
@@ -62,6 +63,7 @@ enable_registration_without_verification: true
   const sender = new FederationSender(deps, { initialBackoffMs: 100 });
   const fed = federationRoomsRouter(deps, { forward: (event, origin) => sender.forward(event, origin) });
   ctx.remoteMembership = new OutboundMembership(deps);
+  ctx.remoteBackfill = new FederationBackfill(deps);
   ctx.remoteQueries = new FederationQueries(transport.client);
   ctx.remoteHierarchy = new FederationHierarchy(transport.client);
   const app = createClientApiApp(ctx, { routers: [federationRouter(deps, [fed.router]), syncRouter(ctx)] });

@@ -5,7 +5,8 @@
  *
  *   t<topological>-<stream>  a point in the room's DAG order (topological =
  *                            depth): after every event with (depth, stream)
- *                            <= (topological, stream), compared in that order
+ *                            <= (topological, stream), compared in that order;
+ *                            stream may be negative (backfilled history: t5--3)
  *   s<stream>                a point in stream order (e.g. a sync's prev_batch)
  *   m<min>~<writer>.<pos>…   the same with writers at different positions
  *                            (see StreamPosition)
@@ -21,7 +22,7 @@ export interface EventPosition {
   instance?: string;
 }
 
-const TOPOLOGICAL = /^t([0-9]+)-([0-9]+)$/;
+const TOPOLOGICAL = /^t([0-9]+)-(-?[0-9]+)$/;
 const MAX_LENGTH = 1024;
 
 export class RoomStreamToken {
@@ -66,7 +67,10 @@ export class RoomStreamToken {
     if (token.startsWith('m')) return RoomStreamToken.stream(StreamPosition.parse(token));
     const match = TOPOLOGICAL.exec(token);
     if (!match) throw invalidToken('not a pagination token');
-    return RoomStreamToken.topological(parsePosition(match[1]!), parsePosition(match[2]!));
+    const stream = match[2]!;
+    const negative = stream.startsWith('-');
+    const magnitude = parsePosition(negative ? stream.slice(1) : stream);
+    return RoomStreamToken.topological(parsePosition(match[1]!), negative ? -magnitude : magnitude);
   }
 }
 

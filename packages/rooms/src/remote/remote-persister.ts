@@ -33,7 +33,7 @@ import {
 import type { EventStreamRow } from '@lattice/replication';
 import { StateGroupStore, type Queryable } from '@lattice/storage';
 import type { RoomsContext, SendResult, StoredEvent } from '../api.js';
-import { persistBatches, type PersistBatch, type PersistContext, type PersistEvent } from '../persist-batch.js';
+import { BACKFILL_SEQUENCE, persistBatches, type PersistBatch, type PersistContext, type PersistEvent } from '../persist-batch.js';
 import type { EventPersister } from '../persister.js';
 import { streamRow } from '../stream-row.js';
 import { redactedEventIdOf, redactionApplies } from '../redactions.js';
@@ -117,6 +117,20 @@ export class RemoteEventPersister {
     });
   }
 
+  /**
+   * History older than anything held (server-server "Backfilling"): each event is checked
+   * against its auth events and the state before it, stored with its state, and placed in
+   * /messages by depth; it moves neither the current state nor the forward extremities, is
+   * not soft-failed (it is not news), and takes a position below every live one (no /sync
+   * wake, no push). Events whose prev events are not held need `stateBefore`.
+   */
+  backfillEvents(roomId: string, incoming: readonly IncomingEvent[]): Promise<RemoteEventResult[]> {
+    return this.persister.exclusive(roomId, (room) => {
+      if (room === undefined) throw Errors.notFound(`Unknown room ${roomId}`);
+      return this.acceptLocked(room, incoming, true);
+    });
+  }
+
   /** Stores events without state (e.g. a fetched auth chain), each checked against its auth events. */
   storeOutliers(roomId: string, events: readonly RoomEvent[], version: RoomVersion): Promise<RemoteEventResult[]> {
     return this.persister.exclusive(roomId, async (room) => {
@@ -152,7 +166,12 @@ export class RemoteEventPersister {
 
   // ---- accepting events into the DAG
 
-  private async acceptLocked(room: RoomWriterState, incoming: readonly IncomingEvent[]): Promise<{ result: RemoteEventResult[]; room: RoomWriterState | undefined }> {
+  /** `historical`: backfilled events (see backfillEvents). */
+  private async acceptLocked(
+    room: RoomWriterState,
+    incoming: readonly IncomingEvent[],
+    historical = false,
+  ): Promise<{ result: RemoteEventResult[]; room: RoomWriterState | undefined }> {
     const { roomId, version } = room;
     const results = new Map<string, RemoteEventResult>();
     const suppliedState = new Map(incoming.flatMap((i) => (i.stateBefore ? [[i.event.event_id, i.stateBefore] as const] : [])));
@@ -227,7 +246,7 @@ export class RemoteEventPersister {
             if (!step5.ok) reason = `against the state before it: ${step5.reason}`;
           }
           const rejected = reason !== undefined;
-          const step6 = rejected ? undefined : checkAgainstState(event, (t, k) => current.get(stateKeyOf(t, k)), version);
+          const step6 = rejected || historical ? undefined : checkAgainstState(event, (t, k) => current.get(stateKeyOf(t, k)), version);
           const softFailed = step6 !== undefined && !step6.ok;
 
           const isState = event.state_key !== undefined && !rejected;
@@ -258,7 +277,7 @@ export class RemoteEventPersister {
           if (rejected) results.set(id, { eventId: id, outcome: 'rejected', reason: reason! });
           else if (softFailed) results.set(id, { eventId: id, outcome: 'soft_failed', reason: step6!.ok ? '' : step6!.reason });
           else results.set(id, { eventId: id, outcome: 'accepted' });
-          if (rejected || softFailed) continue;
+          if (rejected || softFailed || historical) continue;
 
           // The DAG moves on: the event replaces the tips it cites; the current state follows.
           const prevs = prevEventIds(event);
@@ -288,15 +307,21 @@ export class RemoteEventPersister {
         };
         const rewritten = promoted.filter((id) => inBatch.has(id));
         if (rewritten.length > 0) await deleteEventRows(tx, rewritten);
+        if (historical) {
+          pb.localMemberships = [];
+          positions = await persistBatches(tx, { ...this.persistContext(), sequence: BACKFILL_SEQUENCE }, [pb]);
+          return;
+        }
         positions = await writer.allocateWithin(() => persistBatches(tx, this.persistContext(), [pb]), (p) => p.values());
       });
     } catch (err) {
-      if (positions) writer.aborted([...positions.values()]);
+      if (positions && !historical) writer.aborted([...positions.values()]);
       throw err;
     }
     if (promoted.length > 0) this.store.forgetEvents(promoted);
     const result = incoming.map((i) => results.get(i.event.event_id) ?? { eventId: i.event.event_id, outcome: 'duplicate' as const });
-    if (positions === undefined) return { result, room };
+    // History leaves the room's writer state as it was.
+    if (positions === undefined || historical) return { result, room };
     // Remote events notify local users like local ones (push rules, unread counts), before /sync wakes.
     const timeline = persist.filter((p) => p.rejectedReason === undefined && p.softFailed !== true).map((p) => p.event);
     await this.persister.runPersistedHooks(timeline.map((event) => ({ event, streamOrdering: positions!.get(event.event_id)!, deduplicated: false })));
@@ -332,7 +357,8 @@ export class RemoteEventPersister {
       if (group === undefined) return undefined; // unknown, or an outlier
       sets.push({ state: await this.store.stateAfterEvent(prev), group });
     }
-    if (sets.length === 0) return undefined;
+    // Only the create event cites nothing: the room's state before it is empty.
+    if (sets.length === 0) return event.type === 'm.room.create' ? { state: new Map() } : undefined;
     if (sets.length === 1) return sets[0]!;
     const cache = new Map<string, RoomEvent>();
     return { state: await this.resolve(version, sets.map((s) => s.state), cache) };

@@ -3,9 +3,11 @@
  * in DAG order, backwards (newest first) or forwards, from a token or, without
  * one, from the end (dir=b) or the start (dir=f) of what the user may see.
  * `end` is omitted when nothing is left in that direction, including past the
- * point where a departed user stopped seeing the room.
+ * point where a departed user stopped seeing the room. Paging backwards past
+ * the start of what this server holds asks the room's other servers for older
+ * history first (ctx.remoteBackfill).
  */
-import { compileEventFilter } from '@lattice/core';
+import { compileEventFilter, type RoomEvent } from '@lattice/core';
 import type { TopologicalPosition } from '@lattice/rooms';
 import type { Request, Response } from 'express';
 import type { ClientApiContext } from '../../context.js';
@@ -44,15 +46,20 @@ export function messagesHandler(ctx: ClientApiContext) {
     const to = dir === 'f' && until !== undefined ? earlierOf(until, toToken) : toToken;
 
     const matcher = filter && compileEventFilter(filter);
-    const page = await visiblePage(ctx, {
+    const query = {
       roomId: room.roomId,
       userId: room.requester.userId,
       from,
       dir,
       limit,
       to,
-      matches: matcher && ((event) => matcher(event, room.roomId)),
-    });
+      matches: matcher && ((event: RoomEvent) => matcher(event, room.roomId)),
+    };
+    let page = await visiblePage(ctx, query);
+    // The start of what this server holds: older history may be on the other servers of the room.
+    if (dir === 'b' && page.next === undefined && to === undefined && ctx.remoteBackfill !== undefined) {
+      if ((await ctx.remoteBackfill.backfill(room.roomId, limit)) > 0) page = await visiblePage(ctx, query);
+    }
 
     const body: Record<string, unknown> = {
       start: rawFrom ?? formatPosition(from),
