@@ -3,7 +3,7 @@
  * chain of a set of events (recursive over event_auth) and an order in which
  * every event comes after the events it cites (Kahn's algorithm, O(n + edges)).
  */
-import { authEventIds, prevEventIds, type RoomEvent } from '@lattice/core';
+import { CHEAP_STEPS_PER_CHECKPOINT, authEventIds, prevEventIds, runInSlices, runToCompletion, type RoomEvent, type Steps } from '@lattice/core';
 import type { Queryable } from '@lattice/storage';
 
 /** Ids of every stored event in the auth chains of `eventIds` (not including them). */
@@ -27,33 +27,48 @@ export async function authChainIds(db: Queryable, eventIds: readonly string[]): 
  * makes them) are broken by appending what is left, where the auth checks fail it.
  */
 export function citationOrder(events: readonly RoomEvent[]): RoomEvent[] {
-  const byId = new Map(events.map((e) => [e.event_id, e]));
-  const waitingOn = new Map<string, number>();
-  const citedBy = new Map<string, string[]>();
-  for (const e of events) {
-    let n = 0;
-    for (const id of new Set([...authEventIds(e), ...prevEventIds(e)])) {
-      if (!byId.has(id) || id === e.event_id) continue;
-      n++;
-      const list = citedBy.get(id);
-      if (list) list.push(e.event_id);
-      else citedBy.set(id, [e.event_id]);
-    }
-    waitingOn.set(e.event_id, n);
+  return runToCompletion(citationOrderSteps(events));
+}
+
+/** citationOrder in slices that hand the event loop back (a send_join answer brings tens of thousands of events). */
+export function citationOrderSliced(events: readonly RoomEvent[], sliceMs: number): Promise<RoomEvent[]> {
+  return runInSlices(citationOrderSteps(events), sliceMs);
+}
+
+function* citationOrderSteps(events: readonly RoomEvent[]): Steps<RoomEvent[]> {
+  // Integer indexes and flat arrays rather than maps of ids.
+  const n = events.length;
+  const index = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    index.set(events[i]!.event_id, i);
+    if (i % CHEAP_STEPS_PER_CHECKPOINT === 0) yield;
   }
-  const ready = [...events].filter((e) => waitingOn.get(e.event_id) === 0).sort((a, b) => a.depth - b.depth);
+  const waitingOn = new Int32Array(n);
+  const citers: number[][] = new Array<number[]>(n);
+  for (let i = 0; i < n; i++) {
+    const e = events[i]!;
+    const cited = authEventIds(e).concat(prevEventIds(e));
+    for (let k = 0; k < cited.length; k++) {
+      const j = index.get(cited[k]!);
+      // Unknown, self-citing, or cited twice (as auth and prev event): no extra wait.
+      if (j === undefined || j === i || cited.indexOf(cited[k]!) !== k) continue;
+      waitingOn[i]++;
+      (citers[j] ??= []).push(i);
+    }
+    if (i % CHEAP_STEPS_PER_CHECKPOINT === 0) yield;
+  }
+  const ready: number[] = [];
+  for (let i = 0; i < n; i++) if (waitingOn[i] === 0) ready.push(i);
+  ready.sort((a, b) => events[a]!.depth - events[b]!.depth);
   const out: RoomEvent[] = [];
-  const done = new Set<string>();
-  for (let i = 0; i < ready.length; i++) {
-    const e = ready[i]!;
-    out.push(e);
-    done.add(e.event_id);
-    for (const id of citedBy.get(e.event_id) ?? []) {
-      const left = waitingOn.get(id)! - 1;
-      waitingOn.set(id, left);
-      if (left === 0) ready.push(byId.get(id)!);
-    }
+  const done = new Uint8Array(n);
+  for (let r = 0; r < ready.length; r++) {
+    const i = ready[r]!;
+    out.push(events[i]!);
+    done[i] = 1;
+    for (const j of citers[i] ?? []) if (--waitingOn[j] === 0) ready.push(j);
+    if (r % CHEAP_STEPS_PER_CHECKPOINT === 0) yield;
   }
-  if (out.length < events.length) for (const e of events) if (!done.has(e.event_id)) out.push(e);
+  if (out.length < n) for (let i = 0; i < n; i++) if (done[i] === 0) out.push(events[i]!);
   return out;
 }

@@ -30,7 +30,6 @@ import {
   type StateLookup,
   type StateMap,
 } from '@lattice/core';
-import type { EventStreamRow } from '@lattice/replication';
 import { StateGroupStore, type Queryable } from '@lattice/storage';
 import type { RoomsContext, SendResult, StoredEvent } from '../api.js';
 import { BACKFILL_SEQUENCE, persistBatches, type PersistBatch, type PersistContext, type PersistEvent } from '../persist-batch.js';
@@ -41,7 +40,7 @@ import type { RoomStore } from '../store.js';
 import type { Extremity, RoomWriterState } from '../writer-state.js';
 import { eventReference } from '../event-builder.js';
 import { checkAgainstState, checkAuthEvents, createEventIdOf, lookupOf, type KnownEvent } from './auth-check.js';
-import { authChainIds, citationOrder } from './event-graph.js';
+import { authChainIds, citationOrderSliced } from './event-graph.js';
 
 export type RemoteOutcome =
   /** Stored, in the timeline, possibly changing the current state. */
@@ -225,7 +224,7 @@ export class RemoteEventPersister {
     try {
       await this.ctx.db.transaction(async (tx) => {
         const groups = new StateGroupStore(tx);
-        for (const event of citationOrder(fresh.map((i) => i.event))) {
+        for (const event of await citationOrderSliced(fresh.map((i) => i.event), SLICE_MS)) {
           const id = event.event_id;
           const authMissing = authEventIds(event).filter((a) => lookupKnown(a) === undefined);
           if (authMissing.length > 0) {
@@ -325,7 +324,10 @@ export class RemoteEventPersister {
     // Remote events notify local users like local ones (push rules, unread counts), before /sync wakes.
     const timeline = persist.filter((p) => p.rejectedReason === undefined && p.softFailed !== true).map((p) => p.event);
     await this.persister.runPersistedHooks(timeline.map((event) => ({ event, streamOrdering: positions!.get(event.event_id)!, deduplicated: false })));
-    this.publish(positions, persist.map((p) => p.event));
+    // Held events that entered the current state through resolution (e.g. outliers from /state_ids) are announced too.
+    const written = new Set(persist.map((p) => p.event.event_id));
+    const entered = [...currentChanges.values()].filter((e) => !written.has(e.event_id));
+    this.publish(positions, [...persist.map((p) => p.event), ...entered]);
     // The writer state moves on in memory, as after a local send.
     const held = new Map(room.extremities.map((x) => [x.eventId, x]));
     const tips: Extremity[] = [...extremities].map((id) => {
@@ -428,7 +430,7 @@ export class RemoteEventPersister {
     localMemberships: RoomEvent[],
     tx?: Queryable,
     checkAuth = true,
-  ): Promise<{ results: Map<string, RemoteEventResult>; positions: Map<string, number>; written: RoomEvent[] }> {
+  ): Promise<{ results: Map<string, RemoteEventResult>; positions: Map<string, number> }> {
     const results = new Map<string, RemoteEventResult>();
     const unique = new Map(events.map((e) => [e.event_id, e]));
     const existing = await heldEventIds(tx ?? this.ctx.db, [...unique.keys()]);
@@ -436,7 +438,7 @@ export class RemoteEventPersister {
       results.set(id, { eventId: id, outcome: 'duplicate' });
       unique.delete(id);
     }
-    const list = citationOrder([...unique.values()]);
+    const list = await citationOrderSliced([...unique.values()], SLICE_MS);
     const citedElsewhere = [...new Set(list.flatMap((e) => authEventIds(e)))].filter((id) => !unique.has(id));
     const stored = await this.store.getEvents(citedElsewhere);
     const checked = new Map<string, KnownEvent>();
@@ -464,7 +466,7 @@ export class RemoteEventPersister {
     }
     const localIds = new Set(localMemberships.map((e) => e.event_id));
     const positions = new Map<string, number>();
-    if (persist.length === 0) return { results, positions, written: [] };
+    if (persist.length === 0) return { results, positions };
     const writer = this.ctx.hub.writer('events');
     // PGlite runs each statement on this thread: smaller statements keep its stalls short.
     const size = this.ctx.db.kind === 'pglite' ? OUTLIER_CHUNK / 5 : OUTLIER_CHUNK;
@@ -485,7 +487,7 @@ export class RemoteEventPersister {
     };
     if (tx !== undefined) {
       await write(tx);
-      return { results, positions, written: persist.map((p) => p.event) };
+      return { results, positions };
     }
     try {
       await this.ctx.db.transaction(write);
@@ -493,8 +495,9 @@ export class RemoteEventPersister {
       writer.aborted([...positions.values()]);
       throw err;
     }
-    this.publish(positions, persist.map((p) => p.event));
-    return { results, positions, written: persist.map((p) => p.event) };
+    // Readers need rows only for what they show or cache: outliers other than local memberships have neither.
+    this.publish(positions, persist.filter((p) => localIds.has(p.event.event_id)).map((p) => p.event));
+    return { results, positions };
   }
 
   private async joinLocked(input: RemoteJoin): Promise<SendResult> {
@@ -508,12 +511,10 @@ export class RemoteEventPersister {
 
     const writer = this.ctx.hub.writer('events');
     const positions = new Map<string, number>();
-    let written: RoomEvent[] = [];
     try {
       await this.ctx.db.transaction(async (tx) => {
         const outliers = await this.writeOutliers(roomId, [...input.authChain, ...input.state], version, [], tx);
         for (const [id, pos] of outliers.positions) positions.set(id, pos);
-        written = outliers.written;
         const rejected = new Set([...outliers.results.values()].filter((r) => r.outcome === 'rejected').map((r) => r.eventId));
         const state = input.state.filter((e) => !rejected.has(e.event_id) && e.state_key !== undefined);
         const ids: StateMap = new Map(state.map((e) => [stateKeyOf(e.type, e.state_key!), e.event_id]));
@@ -542,23 +543,18 @@ export class RemoteEventPersister {
       writer.aborted([...positions.values()]);
       throw err;
     }
-    this.publish(positions, [...written, join]);
+    // The join's row drops the room's cached state; the tens of thousands of outliers need none.
+    this.publish(positions, [join]);
     return { event: join, streamOrdering: positions.get(join.event_id)!, deduplicated: false };
   }
 
   // ---- shared
 
-  private publish(positions: Map<string, number>, events: RoomEvent[]): void {
-    const rows: EventStreamRow[] = [];
-    const ordered: number[] = [];
-    for (const e of events) {
-      const pos = positions.get(e.event_id);
-      if (pos === undefined) continue;
-      rows.push(streamRow(e));
-      ordered.push(pos);
-    }
+  /** Settles every written position; announces rows for `announced` (what readers must show or invalidate). */
+  private publish(positions: Map<string, number>, announced: RoomEvent[]): void {
+    const rows = announced.map(streamRow);
     this.store.applyEventRows(rows);
-    this.ctx.hub.writer('events').publish(ordered, rows);
+    this.ctx.hub.writer('events').publish([...positions.values()], rows);
   }
 
   private persistContext(): PersistContext {
