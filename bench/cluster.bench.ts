@@ -5,6 +5,9 @@
  *  - 50 concurrent senders, each in a room of its own (events/s),
  *  - delivery latency under that load: event creation (origin_server_ts) to its
  *    arrival in a /sync long-poll served by a sync worker (p50/p99),
+ *  - delivery latency without load: one message at a time, to ANOTHER user's
+ *    long-poll on a sync worker (the path of issue 4: client reader → persister
+ *    → Redis → sync worker),
  *  - the CPU an idle worker (the federation sender, following replication)
  *    spends while 40 events/s are sent.
  */
@@ -73,6 +76,35 @@ async function user(base: string, name: string): Promise<{ token: string; roomId
   return { token: reg.access_token, roomId: room.room_id };
 }
 
+/** One message at a time from one user; another user long-polls on a sync worker: creation → arrival (ms). */
+async function idleDelivery(base: string, syncBase: string, tag: string, samples: number): Promise<number[]> {
+  const alice = await user(base, `idle_a${tag}`);
+  const bob = await api<{ access_token: string; user_id: string }>(base, undefined, 'POST', '/register', {
+    username: `idle_b${tag}`,
+    password: 'bench bench bench',
+    auth: { type: 'm.login.dummy' },
+  });
+  await api(base, alice.token, 'POST', `/rooms/${encodeURIComponent(alice.roomId)}/invite`, { user_id: bob.user_id });
+  await api(base, bob.access_token, 'POST', `/rooms/${encodeURIComponent(alice.roomId)}/join`, {});
+  let since = (await api<{ next_batch: string }>(syncBase, bob.access_token, 'GET', '/sync?timeout=0')).next_batch;
+  const latencies: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const poll = api<{ next_batch: string; rooms?: { join?: Record<string, { timeline: { events: Array<{ type: string; origin_server_ts: number }> } }> } }>(
+      syncBase,
+      bob.access_token,
+      'GET',
+      `/sync?timeout=5000&since=${since}`,
+    );
+    await new Promise((r) => setTimeout(r, 20)); // the long-poll is parked on the sync worker
+    await send(base, alice);
+    const r = await poll;
+    const now = Date.now();
+    for (const e of r.rooms?.join?.[alice.roomId]?.timeline.events ?? []) if (e.type === 'm.room.message') latencies.push(now - e.origin_server_ts);
+    since = r.next_batch;
+  }
+  return latencies;
+}
+
 let txn = 0;
 const send = (base: string, u: { token: string; roomId: string }) =>
   api(base, u.token, 'PUT', `/rooms/${encodeURIComponent(u.roomId)}/send/m.room.message/b${txn++}`, { msgtype: 'm.text', body: 'bench' });
@@ -104,6 +136,9 @@ async function run(persisters: number, port: number): Promise<void> {
     }
     const seqRate = latencies.length / ((Date.now() - seqStart) / 1000);
     console.log(`sequential send                    ${seqRate.toFixed(0)} events/s  p50 ${pct(latencies, 50)} ms  p99 ${pct(latencies, 99)} ms`);
+    const idleSync = `http://127.0.0.1:${cluster.state.processes.find((p) => p.name === 'sync-1')!.publicPort}`;
+    const idle = await idleDelivery(base, idleSync, String(persisters), 100);
+    console.log(`creation → other user's /sync      p50 ${pct(idle, 50)} ms  p99 ${pct(idle, 99)} ms  (one at a time, n=${idle.length})`);
 
     const senders = await Promise.all(Array.from({ length: 50 }, (_, i) => user(base, `s${persisters}_${i}`)));
     // One observer joined to every sender's room would need invites; instead each sender's own /sync on a sync worker.
@@ -140,19 +175,19 @@ async function run(persisters: number, port: number): Promise<void> {
     console.log(`50 concurrent senders              ${loadRate.toFixed(0)} events/s`);
     console.log(`creation → /sync delivery (load)   p50 ${pct(observed, 50)} ms  p99 ${pct(observed, 99)} ms  (n=${observed.length})`);
 
-    const idle = cluster.state.processes.find((p) => p.role === 'federation-sender')!;
-    const cpu0 = cpuSeconds(idle.pid);
+    const follower = cluster.state.processes.find((p) => p.role === 'federation-sender')!;
+    const cpu0 = cpuSeconds(follower.pid);
     const t0 = Date.now();
     for (let i = 0; i < 400; i++) {
       void send(base, senders[i % senders.length]!);
       await new Promise((r) => setTimeout(r, 25));
     }
-    const cpu = (cpuSeconds(idle.pid) - cpu0) / ((Date.now() - t0) / 1000);
-    console.log(`idle worker following 40 events/s  ${(cpu * 100).toFixed(1)}% of a core (${idle.name})`);
+    const cpu = (cpuSeconds(follower.pid) - cpu0) / ((Date.now() - t0) / 1000);
+    console.log(`idle worker following 40 events/s  ${(cpu * 100).toFixed(1)}% of a core (${follower.name})`);
   } finally {
     await cluster.stop();
   }
 }
 
-await run(1, 26100);
-await run(2, 26200);
+// LATTICE_BENCH_PERSISTERS=2 runs one topology only (default: 1 then 2 persisters).
+for (const n of (process.env.LATTICE_BENCH_PERSISTERS ?? '1,2').split(',').map(Number)) await run(n, 26000 + n * 100);

@@ -167,10 +167,11 @@ async function writeConfig(processes, redisPort) {
     stream_writers: {
       events: names('event-persister'),
       account_data: readers,
-      to_device: readers,
-      device_lists: readers,
+      // federation-inbound writes what other servers' EDUs bring: to-device messages, device lists, receipts.
+      to_device: [...readers, ...names('federation-inbound')],
+      device_lists: [...readers, ...names('federation-inbound')],
       presence: readers,
-      receipts: readers,
+      receipts: [...readers, ...names('federation-inbound')],
       push_rules: readers,
       caches: readers,
       typing: [readers[0]],

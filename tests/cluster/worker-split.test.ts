@@ -173,6 +173,36 @@ describe('the worker split behind nginx', () => {
     }
   });
 
+  it('set_presence on a /sync served by a sync worker reaches the user\'s presence writer, and others see it', async () => {
+    const dave = await register(cluster.state.url, 'dave');
+    const erin = await register(cluster.state.url, 'erin');
+    const { room_id: roomId } = await call<{ room_id: string }>(cluster.state.url, dave.token, 'POST', '/createRoom', { invite: [erin.userId] });
+    await call(cluster.state.url, erin.token, 'POST', `/rooms/${encodeURIComponent(roomId)}/join`, {});
+    const erinSince = (await call<SyncBody>(cluster.urlOf('sync-2'), erin.token, 'GET', '/sync?timeout=0')).next_batch;
+    type PresenceSync = SyncBody & { presence?: { events: Array<{ sender: string; content: { presence: string } }> } };
+    const presenceOf = (sync: PresenceSync, userId: string) => sync.presence?.events.find((e) => e.sender === userId)?.content.presence;
+    const status = (base: string) =>
+      call<{ presence: string }>(base, erin.token, 'GET', `/presence/${encodeURIComponent(dave.userId)}/status`).then((s) => s.presence);
+
+    // Sync workers write no presence: the change goes to dave's presence writer, and this very sync carries it.
+    const own = await call<PresenceSync>(cluster.urlOf('sync-1'), dave.token, 'GET', '/sync?timeout=0&set_presence=unavailable');
+    expect(presenceOf(own, dave.userId)).toBe('unavailable');
+    for (const reader of ['client-reader-1', 'client-reader-2']) expect(await status(cluster.urlOf(reader))).toBe('unavailable');
+    // Erin's long-poll may also end for her own presence: she follows her tokens until dave's shows.
+    let since = erinSince;
+    let daves: string | undefined;
+    for (let i = 0; i < 10 && daves === undefined; i++) {
+      const next = await call<PresenceSync>(cluster.urlOf('sync-2'), erin.token, 'GET', `/sync?timeout=10000&since=${since}`);
+      daves = presenceOf(next, dave.userId);
+      since = next.next_batch;
+    }
+    expect(daves).toBe('unavailable');
+
+    // A sync without set_presence (online) on the other sync worker, from dave's token.
+    await call(cluster.urlOf('sync-2'), dave.token, 'GET', `/sync?timeout=0&since=${own.next_batch}`);
+    for (const reader of ['client-reader-1', 'client-reader-2']) expect(await status(cluster.urlOf(reader))).toBe('online');
+  });
+
   it('a sync worker killed mid-long-poll: the client continues on the other replica and misses nothing', async () => {
     const roomId = roomIds[0]!;
     const before = await call<SyncBody>(cluster.state.url, bob.getAccessToken()!, 'GET', '/sync?timeout=0');

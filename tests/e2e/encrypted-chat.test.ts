@@ -10,79 +10,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ClientEvent, EventType, SyncState, type ICreateClientOpts, type MatrixClient, type MatrixEvent, type Room } from 'matrix-js-sdk';
+import type { ICreateClientOpts, MatrixClient } from 'matrix-js-sdk';
 import { startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
 import { matrixClient } from '../support/matrix-client.js';
-import { eventually } from '../support/wait.js';
+import { cryptoClients, expectDecrypts, messages, registerCryptoClient, startCryptoClient } from '../support/crypto-client.js';
+import { eventually, eventuallyAsync } from '../support/wait.js';
 
 const PASSWORD = 'pw pw pw pw';
 let workdir: string;
 let server: RunningHomeserver;
-const clients: MatrixClient[] = [];
-
-async function startCryptoClient(
-  creds: { access_token: string; user_id: string; device_id: string },
-  extra: Partial<ICreateClientOpts> = {},
-): Promise<MatrixClient> {
-  const client = matrixClient(server.url, { accessToken: creds.access_token, userId: creds.user_id, deviceId: creds.device_id, ...extra });
-  clients.push(client);
-  await client.initRustCrypto({ useIndexedDB: false });
-  const prepared = new Promise<void>((resolve, reject) => {
-    client.on(ClientEvent.Sync, (state: SyncState) => {
-      if (state === SyncState.Prepared) resolve();
-      if (state === SyncState.Error) reject(new Error(`${creds.user_id}: initial sync failed`));
-    });
-  });
-  await client.startClient({ initialSyncLimit: 20 });
-  await prepared;
-  return client;
-}
 
 async function register(username: string, extra: Partial<ICreateClientOpts> = {}): Promise<MatrixClient> {
-  const anon = matrixClient(server.url);
-  const uia = (await anon.registerRequest({ username, password: PASSWORD }).catch((e: { data: { session: string } }) => e.data)) as { session: string };
-  const reg = await anon.register(username, PASSWORD, uia.session, { type: 'm.login.dummy' });
-  return startCryptoClient({ access_token: reg.access_token!, user_id: reg.user_id, device_id: reg.device_id! }, extra);
+  return registerCryptoClient(server.url, username, PASSWORD, extra);
 }
 
 async function newDevice(userId: string, extra: Partial<ICreateClientOpts> = {}): Promise<MatrixClient> {
   const anon = matrixClient(server.url);
   const login = await anon.loginRequest({ type: 'm.login.password', identifier: { type: 'm.id.user', user: userId }, password: PASSWORD });
-  return startCryptoClient(login, extra);
-}
-
-/** eventually() for checks that must await (the crypto API is asynchronous). */
-async function eventuallyAsync<T>(what: string, check: () => Promise<T | undefined | false | null>, boundMs = 30_000): Promise<T> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false && value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function messages(room: Room | null): MatrixEvent[] {
-  return (room?.getLiveTimeline().getEvents() ?? []).filter((e) => e.getType() === EventType.RoomMessage || e.isEncrypted());
-}
-
-/** The decrypted body of the message with this event id, once the client has decrypted it. */
-function decryptedBody(client: MatrixClient, roomId: string, eventId: string): string | undefined {
-  const event = messages(client.getRoom(roomId)).find((e) => e.getId() === eventId);
-  if (!event || event.isBeingDecrypted() || event.isDecryptionFailure()) return undefined;
-  return event.getClearContent()?.body as string | undefined;
-}
-
-async function expectDecrypts(client: MatrixClient, roomId: string, eventId: string, body: string): Promise<void> {
-  await eventually(`${client.getUserId()}/${client.getDeviceId()} decrypts ${eventId}`, () => decryptedBody(client, roomId, eventId) === body, 30_000).catch(
-    (e: Error) => {
-      const event = messages(client.getRoom(roomId)).find((ev) => ev.getId() === eventId);
-      throw new Error(`${e.message}; event: ${JSON.stringify({ found: !!event, encrypted: event?.isEncrypted(), failure: event?.decryptionFailureReason })}`);
-    },
-  );
-  const event = messages(client.getRoom(roomId)).find((e) => e.getId() === eventId)!;
-  expect(event.isEncrypted()).toBe(true);
-  expect(event.getWireType()).toBe('m.room.encrypted');
+  return startCryptoClient(server.url, login, extra);
 }
 
 let alice: MatrixClient;
@@ -100,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const c of clients) c.stopClient();
+  for (const c of cryptoClients) c.stopClient();
   await server?.stop();
   await rm(workdir, { recursive: true, force: true });
 });

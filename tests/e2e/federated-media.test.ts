@@ -5,56 +5,17 @@
  * authenticated media endpoints. B fetches them from A's federation media
  * endpoints with X-Matrix-signed requests (A checks B's keys) and caches them.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { freePort } from '../support/free-port.js';
-import { startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
-import { createEmptyPostgresDatabase } from '../support/postgres.js';
+import type { RunningHomeserver } from '../support/homeserver-process.js';
+import { FederatingHomeservers } from '../support/federating-homeservers.js';
 import { createTestCa, type TestCa } from '../../packages/federation/test/support/test-ca.js';
 
 let workdir: string;
 let ca: TestCa;
-const servers: Array<{ name: string; hs: RunningHomeserver }> = [];
-const databases: Array<{ drop(): Promise<void> }> = [];
-
-/** A homeserver named 127.0.0.1:<its TLS federation port>, trusting the test CA and loopback. */
-async function startServer(label: string): Promise<{ name: string; hs: RunningHomeserver }> {
-  const dir = path.join(workdir, label);
-  await mkdir(dir, { recursive: true });
-  const { certPath, keyPath } = ca.issue(['127.0.0.1']);
-  const tlsPort = await freePort();
-  const name = `127.0.0.1:${tlsPort}`;
-  // Each server keeps its files (embedded database, keys, media) next to its own config.
-  const configPath = path.join(dir, 'homeserver.yaml');
-  await writeFile(
-    configPath,
-    `server_name: "${name}"
-enable_registration: true
-enable_registration_without_verification: true
-tls_certificate_path: ${certPath}
-tls_private_key_path: ${keyPath}
-trusted_key_servers: []
-federation_custom_ca_list: ["${ca.caPath}"]
-ip_range_whitelist: ["127.0.0.1/32"]
-`,
-  );
-  const listeners =
-    '[{port: 0, bind_addresses: ["127.0.0.1"], type: http, resources: [{names: [client]}]},' +
-    ` {port: ${tlsPort}, bind_addresses: ["127.0.0.1"], type: http, tls: true, resources: [{names: [federation]}]}]`;
-  // PostgreSQL: two embedded databases would double the start-up time for nothing this test checks.
-  const database = await createEmptyPostgresDatabase();
-  databases.push(database);
-  const hs = await startHomeserver({
-    cwd: dir,
-    args: ['--config', configPath],
-    env: { LATTICE_LISTENERS: listeners, LATTICE_DATABASE: `{name: psycopg2, args: {connection_string: "${database.url}"}}` },
-  });
-  const server = { name, hs };
-  servers.push(server);
-  return server;
-}
+let fleet: FederatingHomeservers;
 
 async function register(hs: RunningHomeserver, username: string): Promise<string> {
   const body = { username, password: 'a long test password', auth: { type: 'm.login.dummy' } };
@@ -75,17 +36,17 @@ async function register(hs: RunningHomeserver, username: string): Promise<string
 beforeAll(async () => {
   workdir = await mkdtemp(path.join(os.tmpdir(), 'lattice-fed-media-'));
   ca = createTestCa();
+  fleet = new FederatingHomeservers(workdir, ca);
 }, 60_000);
 
 afterAll(async () => {
-  for (const { hs } of servers) await hs.stop();
-  for (const database of databases) await database.drop();
+  await fleet?.stopAll();
   ca?.remove();
   await rm(workdir, { recursive: true, force: true });
 });
 
 test('a user of one server downloads media and a thumbnail uploaded on another', async () => {
-  const [a, b] = await Promise.all([startServer('a'), startServer('b')]);
+  const [a, b] = await Promise.all([fleet.start('a'), fleet.start('b')]);
   const [alice, bob] = await Promise.all([register(a.hs, 'alice'), register(b.hs, 'bob')]);
   const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#208040' } }).png().toBuffer();
   const uploaded = await fetch(`${a.hs.url}/_matrix/media/v3/upload?filename=field.png`, {

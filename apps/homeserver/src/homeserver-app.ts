@@ -2,18 +2,23 @@ import express from 'express';
 import type { RequestListener } from 'node:http';
 import type { HomeserverConfig, ListenerConfig, Logger, Metrics, SigningKey } from '@lattice/core';
 import type { Database } from '@lattice/storage';
-import { DeviceListeners, createClientApiApp, type ClientApiContext, type RoomServices } from '@lattice/client-api';
+import { DeviceListeners, MemoryRateLimiter, createClientApiApp, type ClientApiContext, type RoomServices } from '@lattice/client-api';
 import { federationMediaRouter } from '@lattice/media';
+import { installAppserviceAuth, startAppserviceSender } from '@lattice/appservice';
+import { startRetentionPurges } from '@lattice/admin';
 import { clientFeatures, httpMetrics, operationsRouter } from '@lattice/worker-runtime';
 import {
+  EphemeralEduSenders,
   FederationBackfill,
   FederationHierarchy,
   FederationQueries,
   FederationSender,
   OutboundMembership,
   createFederationApp,
+  createE2eeFederation,
   createFederationTransport,
   federationRoomsRouter,
+  registerEphemeralEduHandlers,
   federationRouter,
   type FederationTransport,
 } from '@lattice/federation';
@@ -34,15 +39,37 @@ export interface HomeserverContext {
  * `type` and `resources`, as in Synapse's listener configuration.
  */
 export function handlerForListener(ctx: HomeserverContext): (listener: ListenerConfig) => RequestListener {
-  const clientCtx: ClientApiContext = { config: ctx.config, db: ctx.db, logger: ctx.logger, rooms: ctx.rooms, devices: new DeviceListeners() };
+  const clientCtx: ClientApiContext = {
+    config: ctx.config,
+    db: ctx.db,
+    logger: ctx.logger,
+    rooms: ctx.rooms,
+    devices: new DeviceListeners(),
+    // One process: its buckets in memory (the worker split shares them through Redis).
+    rateLimiter: new MemoryRateLimiter(),
+  };
+  installAppserviceAuth(clientCtx);
   const federation = ctx.federation ?? createFederationTransport(ctx, ctx.signingKey);
-  // One process writes every stream and sends every push.
-  const { media, presence, routers } = clientFeatures(clientCtx, { runsPresenceTimers: true, sendsPushes: true, remoteMedia: federation.media });
-  // Rooms over federation: inbound PDUs (staged work resumed), the read and membership endpoints,
-  // local users' remote joins and invites, and the sender of local events to other servers.
   const federationDeps = { ...federation, ctx: clientCtx };
   const federationSender = new FederationSender(federationDeps);
+  // Typing, receipts and presence to other servers (presence straight from this process's presence writer).
+  const ephemeralEdus = new EphemeralEduSenders(clientCtx, federationSender);
+  ephemeralEdus.start();
+  // End-to-end encryption with other servers' users: keys, device lists, to-device messages.
+  const e2eeFederation = createE2eeFederation(federationDeps, federationSender);
+  // One process writes every stream and sends every push.
+  const { media, presence, routers } = clientFeatures(clientCtx, {
+    runsPresenceTimers: true,
+    sendsPushes: true,
+    remoteMedia: federation.media,
+    presenceOutbound: ephemeralEdus.presence,
+    remoteKeys: e2eeFederation.remoteKeys,
+  });
+  // Rooms over federation: inbound PDUs (staged work resumed), the read and membership endpoints,
+  // local users' remote joins and invites, and the sender of local events to other servers.
   const federationRooms = federationRoomsRouter(federationDeps, { forward: (event, origin) => federationSender.forward(event, origin) });
+  registerEphemeralEduHandlers(federationRooms.edus, clientCtx);
+  e2eeFederation.registerEdus(federationRooms.edus);
   clientCtx.remoteMembership = new OutboundMembership(federationDeps);
   // Older history of rooms joined over federation (needs this process's persister).
   clientCtx.remoteBackfill = new FederationBackfill(federationDeps);
@@ -50,8 +77,12 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
   clientCtx.remoteHierarchy = new FederationHierarchy(federation.client);
   federationRooms.processor.resume().catch((err: unknown) => ctx.logger.error({ err }, 'resuming staged federation PDUs failed'));
   federationSender.start().catch((err: unknown) => ctx.logger.error({ err }, 'federation sender failed to start'));
+  startAppserviceSender(clientCtx).catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));
+  // Message retention purges (retention.enabled): in one process only.
+  startRetentionPurges(clientCtx);
+  e2eeFederation.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
   // This server's media for other servers: behind the federation router's own X-Matrix check.
-  const federationRoutes = federationRouter(federationDeps, [federationRooms.router, federationMediaRouter(clientCtx, media, [])]);
+  const federationRoutes = federationRouter(federationDeps, [federationRooms.router, e2eeFederation.router, federationMediaRouter(clientCtx, media, [])]);
   return (listener) => {
     const app = express();
     app.disable('x-powered-by');

@@ -12,12 +12,13 @@ import {
   loadOrCreateSigningKey,
   onShutdownSignal,
   parseArgs,
+  registerDatabaseMetrics,
   reportStartupError,
   resolveConfigPath,
   startListeners,
 } from '@lattice/worker-runtime';
 import { ensureDefaultConfig } from './bootstrap/first-run.js';
-import { createFederationTransport } from '@lattice/federation';
+import { createFederationTransport, registerFederationOutboxMetrics } from '@lattice/federation';
 import { handlerForListener } from './homeserver-app.js';
 
 async function main(): Promise<void> {
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   // One process is the writer of every stream; the worker split names its instances in config.
   const rooms = await createRoomServices({ db, config, signingKey, instanceName: 'master', logger });
   registerReplicationMetrics(rooms.hub, metrics);
+  registerDatabaseMetrics(metrics, db);
+  registerFederationOutboxMetrics(metrics, db);
 
   const listeners = await startListeners(config, handlerForListener({ config, db, logger, signingKey, metrics, rooms, federation }), logger);
   logger.info({ server_name: config.server_name, database: db.kind }, 'Lattice homeserver started');

@@ -1,3 +1,5 @@
 // Public API of @lattice/admin.
 export { adminRouter } from './admin-router.js';
 export { requireServerAdmin } from './http/require-admin.js';
+export { startRetentionPurges, runRetentionJob, type RetentionPurges } from './retention/retention-purges.js';
+export { listenForPurgedRooms } from './purge/purged-room-caches.js';

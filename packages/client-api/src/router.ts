@@ -29,6 +29,7 @@ import { hierarchyRouter } from './routes/hierarchy/hierarchy-router.js';
 import { loginTokenRouter } from './routes/login-token.js';
 import { mutualRoomsRouter } from './routes/mutual-rooms.js';
 import { uiaFallbackRouter } from './uia/fallback-router.js';
+import { registrationTokenValidityRouter } from './routes/registration-token-validity.js';
 
 export const CLIENT_API_PREFIXES = ['/_matrix/client/r0', '/_matrix/client/v3'];
 
@@ -64,6 +65,7 @@ export function createClientApiRouter(ctx: ClientApiContext): Router {
   router.use('/_matrix/client/v1', readBody, timelineV1Router(ctx));
   router.use('/_matrix/client/v1', hierarchyRouter(ctx));
   router.use('/_matrix/client/v1', loginTokenRouter(ctx), mutualRoomsRouter(ctx));
+  router.use('/_matrix/client/v1', registrationTokenValidityRouter(ctx));
   router.use('/_synapse/admin', readBody);
   router.use(sharedSecretRegisterRouter(ctx));
   return router;

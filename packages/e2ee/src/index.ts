@@ -6,6 +6,6 @@ export { E2eeSyncExtension, TO_DEVICE_LIMIT } from './sync/e2ee-sync-extension.j
 export { DEHYDRATION_PREFIX } from './routes/dehydrated-device.js';
 export { deliverToDevice, type Delivery } from './to-device/deliver.js';
 export type { OutgoingMessage } from './stores/device-inbox.js';
-export { announceDeviceListChange } from './device-lists/device-list-changes.js';
+export { announceDeviceListChange, recordDeviceListChange, type DeviceListChange } from './device-lists/device-list-changes.js';
 export { queryLocalKeys, type LocalKeysResult } from './keys/key-query.js';
 export { claimKeys, type ClaimRequest, type ClaimedKey } from './stores/key-claims.js';

@@ -7,7 +7,7 @@
 import { CLIENT_API_PREFIXES, rawBody, type ClientApiContext } from '@lattice/client-api';
 import type { SyncExtension } from '@lattice/sync';
 import { Router } from 'express';
-import { watchDeviceRemovals } from './device-lists/device-removal.js';
+import { watchDeviceChanges } from './device-lists/device-removal.js';
 import { crossSigningRouter } from './routes/cross-signing.js';
 import { dehydratedDeviceRouter } from './routes/dehydrated-device.js';
 import { keyBackupRouter } from './routes/key-backup.js';
@@ -24,7 +24,7 @@ export interface E2ee {
 
 export function createE2ee(ctx: ClientApiContext, options: E2eeServicesOptions = {}): E2ee {
   const services = createE2eeServices(ctx, options);
-  watchDeviceRemovals(services);
+  watchDeviceChanges(services);
   const versioned = Router();
   versioned.use(rawBody(ctx.config.max_request_body_size));
   versioned.use(keysRouter(services), crossSigningRouter(services), toDeviceRouter(services), keyBackupRouter(services));

@@ -92,6 +92,26 @@ describe.each(DB_KINDS)('device lists on %s', (kind) => {
     expect(otks.rows).toHaveLength(0);
   });
 
+  test("renaming a device is a change of its owner's device list; keys/query shows the new name", async () => {
+    const alice = await hs.createUser('alice5');
+    const bob = await hs.createUser('bob5');
+    await sharedRoom(hs, alice, bob);
+    await uploadDevice(hs, makeDevice(bob));
+    const start = await sync(alice);
+    const renamed = await hs.request('PUT', v3(`/devices/${bob.device_id}`), { token: bob.access_token, body: { display_name: 'Work laptop' } });
+    expect(renamed.status).toBe(200);
+    const after = await sync(alice, start.next_batch);
+    expect(after.device_lists?.changed).toEqual([bob.user_id]);
+    const q = await hs.request<{ device_keys: Record<string, Record<string, { unsigned?: Record<string, unknown> }>> }>('POST', v3('/keys/query'), {
+      token: alice.access_token,
+      body: { device_keys: { [bob.user_id]: [] } },
+    });
+    expect(q.body.device_keys[bob.user_id]?.[bob.device_id]?.unsigned?.['device_display_name']).toBe('Work laptop');
+    // A PUT without a new name changes nothing.
+    expect((await hs.request('PUT', v3(`/devices/${bob.device_id}`), { token: bob.access_token, body: {} })).status).toBe(200);
+    expect((await sync(alice, after.next_batch)).device_lists).toEqual({ changed: [], left: [] });
+  });
+
   test('initial sync has no device list changes', async () => {
     const zed = await hs.createUser('zed');
     const body = await sync(zed);

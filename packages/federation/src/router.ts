@@ -12,6 +12,7 @@ import type { FederationTransport } from './server/federation-transport.js';
 import { queryRoutes } from './server/query-routes.js';
 import { versionRoute } from './server/version-route.js';
 import { federationAuth } from './transport/inbound-auth.js';
+import { federationRateLimit } from './transport/inbound-rate-limit.js';
 
 export function federationRouter(deps: FederationDeps & FederationTransport, extraRouters: readonly Router[] = []): Router {
   const { config } = deps.ctx;
@@ -23,6 +24,7 @@ export function federationRouter(deps: FederationDeps & FederationTransport, ext
 
   const authenticated = Router();
   authenticated.use(federationAuth({ serverName: deps.serverName, keyRing: deps.keyRing, isAllowed: deps.isAllowed, maxBodyBytes }));
+  authenticated.use(federationRateLimit(config.rc_federation));
   authenticated.use(queryRoutes(deps.ctx));
   for (const extra of extraRouters) authenticated.use(extra);
   authenticated.use(unrecognizedHandler);

@@ -12,3 +12,6 @@ export * from './preview/url-previewer.js';
 export * from './preview/preview-router.js';
 export { RemoteMediaCache, type RemoteContent } from './remote/remote-media-cache.js';
 export type { FetchLimits, RawAnswer, RemoteMediaTransport } from './remote/remote-media-transport.js';
+export { MediaDeletion, type OldMediaQuery } from './moderation/media-deletion.js';
+export * from './moderation/media-moderation.js';
+export { findLocalMedia, type LocalMedia } from './store/media-rows.js';

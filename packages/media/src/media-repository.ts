@@ -145,7 +145,8 @@ export class MediaRepository {
     for (;;) {
       const media = await findLocalMedia(this.db, mediaId);
       const now = Date.now();
-      if (!media || isExpired(media, now)) throw Errors.notFound('Unknown media ID');
+      // Quarantined media is gone as far as every client and server is concerned.
+      if (!media || isExpired(media, now) || media.quarantinedBy !== null) throw Errors.notFound('Unknown media ID');
       if (media.uploadTs !== null) {
         const path = this.paths.localContent(mediaId);
         if (!(await this.ensureLocal(path))) throw Errors.notFound('Unknown media ID');

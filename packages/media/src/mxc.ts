@@ -43,3 +43,10 @@ export function mediaRefOf(params: Record<string, string | string[] | undefined>
   if (!isValidMediaId(mediaId)) throw Errors.notFound('Unknown media ID');
   return { serverName, mediaId };
 }
+
+/** The parts of an mxc:// URI found in event content; undefined unless both are valid. */
+export function parseMxc(uri: string): MediaRef | undefined {
+  const match = /^mxc:\/\/([^/]+)\/([^/?#]+)$/.exec(uri);
+  if (!match || !isValidMediaOrigin(match[1]!) || !isValidMediaId(match[2]!)) return undefined;
+  return { serverName: match[1]!, mediaId: match[2]! };
+}

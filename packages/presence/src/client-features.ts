@@ -9,6 +9,7 @@ import { Router } from 'express';
 import { openIdRouter } from './openid/openid-router.js';
 import { openIdUserInfoRouter } from './openid/openid-userinfo-router.js';
 import type { PresenceOutbound } from './presence/presence-outbound.js';
+import type { PresenceWriterLink } from './presence/presence-writer-link.js';
 import { presenceRouter } from './presence/presence-router.js';
 import { PresenceService } from './presence/presence-service.js';
 import { PresenceSyncExtension } from './presence/presence-sync-extension.js';
@@ -20,6 +21,8 @@ export interface PresenceFeaturesOptions {
   /** Receives local presence changes for m.presence EDUs (the federation sender). */
   outbound?: PresenceOutbound;
   sweepIntervalMs?: number;
+  /** The worker split: the presence writer owning each user (PresenceServiceOptions.link). */
+  link?: PresenceWriterLink;
 }
 
 export interface PresenceFeatures {
@@ -40,6 +43,7 @@ export function createPresenceFeatures(ctx: ClientApiContext, options: PresenceF
     now,
     outbound: options.outbound,
     sweepIntervalMs: options.sweepIntervalMs,
+    link: options.link,
   });
   const versioned = Router();
   versioned.use(rawBody(ctx.config.max_request_body_size));

@@ -11,3 +11,6 @@ export { OPENID_TOKEN_LIFETIME_MS, issueOpenIdToken, openIdTokenOwner } from './
 export { openIdRouter } from './openid/openid-router.js';
 export { OPENID_USERINFO_PATH, openIdUserInfoRouter } from './openid/openid-userinfo-router.js';
 export { createPresenceFeatures, type PresenceFeatures, type PresenceFeaturesOptions } from './client-features.js';
+export { storeRemotePresence } from './presence/remote-presence.js';
+export { loadPresence, presenceOfCoMembers } from './presence/presence-store.js';
+export type { PresenceWriterLink } from './presence/presence-writer-link.js';

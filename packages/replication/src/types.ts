@@ -73,6 +73,13 @@ export interface StreamUpdate<Row = unknown> {
    * the database (ReplicationHubOptions.rowSources). Absent: delivery is reliable.
    */
   seq?: number;
+  /**
+   * Published on behalf of a writer by another process that proved (fencing,
+   * see fencing/stalled-writers.ts) that `instance` has nothing in flight at or
+   * below `position`. Its rows may never have been announced: readers read
+   * them back from the database. Not part of the writer's own `seq` numbering.
+   */
+  recovered?: boolean;
 }
 
 /**

@@ -36,6 +36,8 @@ export interface EventDraft {
   content: Record<string, unknown>;
   /** m.room.redaction only: the redacted event (top-level in v1–10, moved into content for v11+). */
   redacts?: string;
+  /** An application service's massaged timestamp (`?ts=`); default: now. */
+  origin_server_ts?: number;
 }
 
 /** A client's transaction for idempotent sends (PUT …/send/{type}/{txnId}). */

@@ -1,15 +1,27 @@
-/** A bounded map that forgets the least recently used entry (Map keeps insertion order). */
+import { cacheCounters } from '@lattice/core';
+
+/**
+ * A bounded map that forgets the least recently used entry (Map keeps insertion order).
+ * A named cache counts its hits and misses in lattice_cache_requests_total.
+ */
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
+  private readonly counters: ReturnType<typeof cacheCounters> | undefined;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    name?: string,
+  ) {
+    this.counters = name === undefined ? undefined : cacheCounters(name);
+  }
 
   get(key: K): V | undefined {
     const value = this.map.get(key);
     if (value !== undefined) {
       this.map.delete(key);
       this.map.set(key, value);
-    }
+      this.counters?.hit();
+    } else this.counters?.miss();
     return value;
   }
 

@@ -7,7 +7,7 @@
  * same statement, in batch order. Only the parts a batch needs are included,
  * which keeps planning cheap.
  */
-import { prevEventIds, authEventIds, serverNameOf, stateKeyOf, type RoomEvent } from '@lattice/core';
+import { prevEventIds, authEventIds, eventsPersisted, persistBatchDuration, persistFailures, serverNameOf, stateKeyOf, type RoomEvent } from '@lattice/core';
 import type { Queryable } from '@lattice/storage';
 import type { TxnKey } from './api.js';
 import { relationOf } from './relations.js';
@@ -94,6 +94,20 @@ function stringOrNull(v: unknown): string | null {
  * a statement that fails are gaps.
  */
 export async function persistBatches(tx: Queryable, ctx: PersistContext, batches: readonly PersistBatch[]): Promise<Map<string, number>> {
+  const endTimer = persistBatchDuration.startTimer();
+  try {
+    const positions = await writeBatches(tx, ctx, batches);
+    eventsPersisted.inc(positions.size);
+    return positions;
+  } catch (err) {
+    persistFailures.inc();
+    throw err;
+  } finally {
+    endTimer();
+  }
+}
+
+async function writeBatches(tx: Queryable, ctx: PersistContext, batches: readonly PersistBatch[]): Promise<Map<string, number>> {
   const s = new Statement();
   const evs = batches.flatMap((b) => b.events);
   const ts = `${s.p(ctx.receivedTs)}::bigint`;

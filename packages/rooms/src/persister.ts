@@ -253,7 +253,7 @@ export class EventPersister implements EventPersisterApi {
       prevEvents: prev.map((p) => p.ref),
       authEvents,
       depth: depth + 1,
-      originServerTs: this.clock(),
+      originServerTs: draft.origin_server_ts ?? this.clock(),
       serverName: this.ctx.config.server_name,
       signingKey: this.ctx.signingKey,
     });

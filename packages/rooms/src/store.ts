@@ -34,8 +34,8 @@ export interface RoomStoreOptions {
 export class RoomStore implements RoomStoreApi {
   private readonly events: Lru<string, StoredEvent>;
   private readonly states: Lru<string, StateMap>;
-  private readonly groups = new Lru<number, StateMap>(1_000);
-  private readonly versions = new Lru<string, RoomVersion>(10_000);
+  private readonly groups = new Lru<number, StateMap>(1_000, 'state_groups');
+  private readonly versions = new Lru<string, RoomVersion>(10_000, 'room_versions');
   private readonly groupStore: StateGroupStore;
   /** Bumped by every invalidation; loads that overlap one are not cached. */
   private generation = 0;
@@ -46,8 +46,8 @@ export class RoomStore implements RoomStoreApi {
     hub?: EventsReplication,
     options: RoomStoreOptions = {},
   ) {
-    this.events = new Lru(options.eventCacheSize ?? 50_000);
-    this.states = new Lru(options.stateCacheSize ?? 2_000);
+    this.events = new Lru(options.eventCacheSize ?? 50_000, 'events');
+    this.states = new Lru(options.stateCacheSize ?? 2_000, 'room_state');
     this.groupStore = new StateGroupStore(db);
     this.unsubscribe = hub?.onUpdate('events', (update) => this.applyEventRows(update.rows));
   }
@@ -74,6 +74,14 @@ export class RoomStore implements RoomStoreApi {
   /** Drops events from the cache whose stored row was rewritten (an outlier taken into the DAG). */
   forgetEvents(eventIds: readonly string[]): void {
     for (const id of eventIds) this.events.delete(id);
+    this.generation++;
+  }
+
+  /** Drops everything cached about a room whose rows were deleted (admin purges). */
+  forgetRoomCaches(roomId: string): void {
+    this.events.deleteWhere((e) => e.event.room_id === roomId);
+    this.states.delete(roomId);
+    this.versions.delete(roomId);
     this.generation++;
   }
 

@@ -43,9 +43,21 @@ export interface ScriptRunner extends Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/** A connection pool's state, for the DB pool metrics. */
+export interface PoolStats {
+  /** Connections open. */
+  total: number;
+  /** Open connections not in use. */
+  idle: number;
+  /** Queries and transactions waiting for a connection. */
+  waiting: number;
+}
+
 export interface Database extends ScriptRunner {
   /** Runs fn inside BEGIN … COMMIT on one connection; any throw rolls back and rethrows. */
   transaction<T>(fn: (tx: ScriptRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   readonly kind: 'postgres' | 'pglite';
+  /** The pool's connections now (absent on test doubles). */
+  poolStats?(): PoolStats;
 }

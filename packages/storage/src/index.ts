@@ -6,4 +6,5 @@ export * from './open-database.js';
 export * from './migrations.js';
 export * from './testing.js';
 export * from './stream-positions.js';
+export * from './writer-activity.js';
 export * from './state-groups.js';

@@ -5,7 +5,11 @@ import { openPglite } from './drivers/pglite.js';
 import { openPostgres } from './drivers/postgres.js';
 
 /** Opens the database named by homeserver.yaml's `database` section; relative paths resolve against configDir. */
-export async function openDatabase(config: DatabaseConfig, configDir: string): Promise<Database> {
+export async function openDatabase(
+  config: DatabaseConfig,
+  configDir: string,
+  options: { applicationName?: string } = {},
+): Promise<Database> {
   if (config.name === 'pglite') {
     const dir = config.args.data_dir;
     return openPglite({ dataDir: isAbsolute(dir) ? dir : resolve(configDir, dir) });
@@ -20,5 +24,6 @@ export async function openDatabase(config: DatabaseConfig, configDir: string): P
     database: a.database,
     min: a.cp_min,
     max: a.cp_max,
+    applicationName: options.applicationName,
   });
 }

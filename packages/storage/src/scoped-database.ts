@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Database, QueryResult, ScriptRunner } from './database.js';
+import type { Database, PoolStats, QueryResult, ScriptRunner } from './database.js';
 
 /** What a driver provides; ScopedDatabase adds transaction scoping on top. */
 export interface Driver {
@@ -10,6 +10,7 @@ export interface Driver {
   /** BEGIN … COMMIT on one connection, ROLLBACK and rethrow when fn throws. */
   begin<T>(fn: (conn: ScriptRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  poolStats(): PoolStats;
 }
 
 interface Scope {
@@ -61,6 +62,10 @@ export class ScopedDatabase implements Database {
 
   close(): Promise<void> {
     return this.driver.close();
+  }
+
+  poolStats(): PoolStats {
+    return this.driver.poolStats();
   }
 
   private activeScope(): Scope | undefined {

@@ -6,3 +6,4 @@ export type { SyncPresence } from './sync/sync-params.js';
 export { threadOf, MAIN_THREAD } from './notifications/thread-of.js';
 export { UnreadCounter, type NotificationCounts, type RoomUnreadCounts, type RoomToCount } from './notifications/unread-counts.js';
 export { sendServerNotice, unpinServerNotice, systemUserId, SERVER_NOTICE_TAG, type NoticeOptions, type ServerNotice, type SentNotice } from './server-notices/send-server-notice.js';
+export { putReceipt, UNTHREADED, type Receipt } from './stores/receipts.js';

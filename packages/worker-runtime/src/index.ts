@@ -2,6 +2,7 @@
 export * from './bootstrap/args.js';
 export * from './bootstrap/config-path.js';
 export * from './bootstrap/http-metrics.js';
+export * from './bootstrap/database-metrics.js';
 export * from './bootstrap/listeners.js';
 export * from './bootstrap/operations.js';
 export * from './bootstrap/shutdown.js';
@@ -19,3 +20,4 @@ export * from './worker-services.js';
 export * from './run-worker.js';
 export * from './typing-follower.js';
 export * from './roles/client-features.js';
+export * from './ratelimit/redis-rate-limiter.js';

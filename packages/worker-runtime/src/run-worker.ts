@@ -9,19 +9,25 @@
 import express from 'express';
 import { isIP } from 'node:net';
 import type { RequestListener } from 'node:http';
+import type { PresenceService } from '@lattice/presence';
 import { createLogger, createMetrics, loadConfig, type HomeserverConfig, type ListenerConfig, type Logger, type WorkerRole } from '@lattice/core';
 import { registerReplicationMetrics } from '@lattice/replication';
+import { registerFederationOutboxMetrics } from '@lattice/federation';
 import { migrate, openDatabase, type Database } from '@lattice/storage';
 import { parseArgs, stringFlag } from './bootstrap/args.js';
 import { resolveConfigPath } from './bootstrap/config-path.js';
 import { httpMetrics } from './bootstrap/http-metrics.js';
+import { registerDatabaseMetrics } from './bootstrap/database-metrics.js';
 import { closeListeners, startListeners, type BoundListener } from './bootstrap/listeners.js';
 import { operationsRouter } from './bootstrap/operations.js';
 import { onShutdownSignal } from './bootstrap/shutdown.js';
 import { loadSigningKey } from './bootstrap/signing-key.js';
 import { requireInternalSecret } from './internal/internal-auth.js';
 import { persisterEndpoint } from './internal/persister-endpoint.js';
+import { remoteEventsEndpoint } from './internal/remote-events-endpoint.js';
+import { presenceEndpoint } from './internal/presence-endpoint.js';
 import { INTERNAL_PREFIX } from './internal/wire.js';
+import { fencingTag } from './topology/fencing-tag.js';
 import { roleFeatures } from './roles/role-features.js';
 import { createWorkerServices, type WorkerServices } from './worker-services.js';
 
@@ -48,13 +54,16 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
   for (const warning of config.warnings ?? []) logger.warn(warning);
   const metrics = createMetrics(role);
 
-  const db = await openDatabase(config.database, config.config_dir);
+  const applicationName = fencingTag(config);
+  const db = await openDatabase(config.database, config.config_dir, { applicationName });
   await migrate(db);
   const signingKey = await loadSigningKey(config.signing_key_path);
-  const services = await createWorkerServices({ config, db, signingKey, logger });
+  const services = await createWorkerServices({ config, db, signingKey, logger, applicationName });
   const offMetrics = registerReplicationMetrics(services.rooms.hub, metrics);
+  const offDbMetrics = registerDatabaseMetrics(metrics, db);
+  const offOutboxMetrics = role === 'federation-sender' ? registerFederationOutboxMetrics(metrics, db) : () => undefined;
 
-  const features = roleFeatures(role, { config, db, logger, rooms: services.rooms }, signingKey);
+  const features = roleFeatures(role, { config, db, logger, rooms: services.rooms, rateLimiter: services.rateLimiter }, signingKey);
   const handlerFor = (listener: ListenerConfig): RequestListener => {
     const app = express();
     app.disable('x-powered-by');
@@ -68,13 +77,15 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
     return app;
   };
   const listeners = await startListeners(config, handlerFor, logger);
-  listeners.push(...(await startInternalListener(config, db, services, logger)));
+  listeners.push(...(await startInternalListener(config, db, services, logger, features.presence)));
   logger.info({ role, instance: name, server_name: config.server_name }, 'Lattice worker started');
 
   const stop = async () => {
     await closeListeners(listeners);
     await features.close();
     offMetrics();
+    offDbMetrics();
+    offOutboxMetrics();
     await services.rooms.close();
     metrics.close();
     await db.close();
@@ -84,7 +95,13 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
 }
 
 /** The internal API listener of an instance named in instance_map (event persisters answer sends on it). */
-async function startInternalListener(config: HomeserverConfig, db: Database, services: WorkerServices, logger: Logger): Promise<BoundListener[]> {
+async function startInternalListener(
+  config: HomeserverConfig,
+  db: Database,
+  services: WorkerServices,
+  logger: Logger,
+  presence: PresenceService | undefined,
+): Promise<BoundListener[]> {
   const location = config.instance_map[config.worker_name!];
   if (!location) return [];
   const app = express();
@@ -92,6 +109,16 @@ async function startInternalListener(config: HomeserverConfig, db: Database, ser
   app.use(operationsRouter(db, undefined, services.readiness));
   if (services.localPersister) {
     app.use(
+      // Federated events of this persister's rooms, handed over by federation-inbound and client readers
+      // (first: a send_join answer is far larger than the send bodies the persister endpoint accepts).
+      remoteEventsEndpoint({
+        remote: services.localPersister.remote,
+        hub: services.rooms.hub,
+        instanceName: config.worker_name!,
+        persisters: config.stream_writers.events,
+        secret: config.worker_replication_secret!,
+        logger,
+      }),
       persisterEndpoint({
         persister: services.localPersister,
         hub: services.rooms.hub,
@@ -100,6 +127,20 @@ async function startInternalListener(config: HomeserverConfig, db: Database, ser
         secret: config.worker_replication_secret!,
         logger,
         maxBodyBytes: config.max_request_body_size,
+      }),
+    );
+  }
+  if (presence && services.rooms.hub.writes('presence')) {
+    // Presence changes of the users this writer keeps, forwarded by the other workers.
+    app.use(
+      presenceEndpoint({
+        presence,
+        hub: services.rooms.hub,
+        userWrites: services.rooms.userWrites,
+        instanceName: config.worker_name!,
+        writers: config.stream_writers.presence,
+        secret: config.worker_replication_secret!,
+        logger,
       }),
     );
   }

@@ -23,7 +23,9 @@ import { streamWriterPositions, type Database } from '@lattice/storage';
 import type { RedisOptions } from 'ioredis';
 import type { ReadinessCheck } from './bootstrap/operations.js';
 import { RemoteEventPersister } from './internal/remote-persister.js';
+import { RemoteEventsClient } from './internal/remote-events-client.js';
 import { TypingFollower } from './typing-follower.js';
+import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.js';
 import { instanceUrl } from './topology/instance-url.js';
 import { configuredStreamWriters, streamsWrittenBy } from './topology/stream-writers.js';
 
@@ -35,6 +37,8 @@ export interface WorkerServices {
   localPersister: EventPersister | undefined;
   /** /ready conditions beyond the database: Redis answers, replication caught up. */
   readiness: ReadinessCheck[];
+  /** Rate-limit buckets shared by every replica (closed with the room services). */
+  rateLimiter: RedisRateLimiter;
 }
 
 export interface WorkerServicesOptions {
@@ -42,6 +46,8 @@ export interface WorkerServicesOptions {
   db: Database;
   signingKey: SigningKey;
   logger: Logger;
+  /** The application_name of this process's connections (fencingTag): enables stream-writer fencing. */
+  applicationName?: string;
 }
 
 export function redisOptions(config: HomeserverConfig): RedisOptions {
@@ -50,7 +56,7 @@ export function redisOptions(config: HomeserverConfig): RedisOptions {
 }
 
 export async function createWorkerServices(opts: WorkerServicesOptions): Promise<WorkerServices> {
-  const { config, db, signingKey, logger } = opts;
+  const { config, db, signingKey, logger, applicationName } = opts;
   const instanceName = config.worker_name!;
   const namespace = `lattice:${config.server_name}`;
   const transport = new RedisTransport({ redis: redisOptions(config), namespace, logger });
@@ -67,10 +73,12 @@ export async function createWorkerServices(opts: WorkerServicesOptions): Promise
     streamWriters: configuredStreamWriters(config),
     // Missed rows are read back from PostgreSQL for the streams whose rows readers act on.
     rowSources: { events: new EventsRowSource(db), caches: new CachesRowSource(db) },
+    ...(applicationName ? { fencing: { applicationName } } : {}),
   });
   await announceClaims(hub, transport);
   const rooms = createRooms({ db, config, signingKey, instanceName, hub, logger });
   const userWrites = new RedisUserWritePositions({ redis, prefix: namespace });
+  const rateLimiter = new RedisRateLimiter({ redis: redisOptions(config), prefix: namespace, logger });
   const isPersister = config.worker_app === 'event-persister';
   const persister = isPersister
     ? rooms.persister
@@ -81,6 +89,13 @@ export async function createWorkerServices(opts: WorkerServicesOptions): Promise
         hub,
         userWrites,
       });
+  // Federated events of a room go to its owning persister too (a send_join answer can take a while to write).
+  const remoteEvents = isPersister
+    ? undefined
+    : new RemoteEventsClient(
+        { urlOf: (instance) => instanceUrl(config, instance), secret: config.worker_replication_secret!, hub, timeoutMs: 300_000, catchUpTimeoutMs: 10_000 },
+        config.stream_writers.events,
+      );
   const typingWriter = config.stream_writers.typing[0]!;
   const typing = writesTyping ? new TypingManager(hub.memoryWriter('typing')) : new TypingFollower(hub, typingWriter);
   return {
@@ -90,15 +105,18 @@ export async function createWorkerServices(opts: WorkerServicesOptions): Promise
       hub,
       typing,
       userWrites,
+      ...(remoteEvents ? { remoteEvents } : {}),
       close: async () => {
         typing.close();
         rooms.close();
         await hub.close();
         await transport.close();
         await redis.quit().catch(() => redis.disconnect());
+        await rateLimiter.close();
       },
     },
     localPersister: isPersister ? rooms.persister : undefined,
+    rateLimiter,
     readiness: [
       async () => ((await redis.ping().catch(() => undefined)) === 'PONG' ? undefined : 'redis unavailable'),
       replicationCaughtUp(db, hub, logger),

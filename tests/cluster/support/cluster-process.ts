@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmptyPostgresDatabase } from '../../support/postgres.js';
 import { REPO_ROOT } from '../../support/homeserver-process.js';
+import { GENEROUS_RATE_LIMIT_ENV } from '../../support/generous-rate-limits.js';
 
 export interface ClusterProcess {
   name: string;
@@ -19,6 +20,7 @@ export interface ClusterProcess {
 export interface ClusterState {
   url: string;
   serverName: string;
+  configPath: string;
   database: string;
   redis: { pid: number; port: number; args: string[] };
   processes: ClusterProcess[];
@@ -32,6 +34,10 @@ export interface RunningCluster {
   processOf(name: string): ClusterProcess;
   /** SIGKILLs the cluster's Redis and starts a new one on the same port (no data: Redis holds none). */
   restartRedis(downMs: number): Promise<void>;
+  /** SIGKILLs one worker process (no clean shutdown: what a crash looks like). */
+  kill(name: string): void;
+  /** Starts a killed worker again under the same name and ports; resolves once it is ready. */
+  restart(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +101,8 @@ export async function startCluster(opts: { persisters?: number } = {}): Promise<
   }
   const state = JSON.parse(readFileSync(statePath, 'utf8')) as ClusterState;
   let redis: ChildProcess | undefined;
+  /** Workers started again by restart() (the launcher only stops the ones it started). */
+  const restarted = new Map<string, ChildProcess>();
 
   const processOf = (name: string): ClusterProcess => {
     const p = state.processes.find((x) => x.name === name);
@@ -114,7 +122,42 @@ export async function startCluster(opts: { persisters?: number } = {}): Promise<
         await new Promise((r) => setTimeout(r, 50));
       }
     },
+    kill(name) {
+      const p = processOf(name);
+      process.kill(restarted.get(name)?.pid ?? p.pid, 'SIGKILL');
+    },
+    async restart(name) {
+      const p = processOf(name);
+      // The launcher's listeners for this process (scripts/cluster.mjs startWorker).
+      const listeners: unknown[] = [];
+      if (p.publicPort) listeners.push({ port: p.publicPort, bind_addresses: ['127.0.0.1'], x_forwarded: true, resources: [{ names: ['client'] }] });
+      listeners.push({ port: p.metricsPort, bind_addresses: ['127.0.0.1'], type: 'metrics', resources: [{ names: ['metrics'] }] });
+      const log = openSync(path.join(dir, 'logs', `${name}.log`), 'a');
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, `apps/${p.role}/dist/main.js`), '--config', state.configPath, '--name', name], {
+        cwd: dir,
+        env: { ...process.env, ...GENEROUS_RATE_LIMIT_ENV, LATTICE_LISTENERS: JSON.stringify(listeners) },
+        stdio: ['ignore', log, log],
+      });
+      restarted.set(name, child);
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} on restart`);
+        const ready = await fetch(`http://127.0.0.1:${p.metricsPort}/ready`, { signal: AbortSignal.timeout(2000) })
+          .then((r) => r.ok)
+          .catch(() => false);
+        if (ready) return;
+        if (Date.now() > deadline) throw new Error(`${name} not ready after restart`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
     async stop() {
+      for (const child of restarted.values()) {
+        if (child.exitCode === null && child.signalCode === null) {
+          const gone = new Promise((r) => child.once('exit', r));
+          child.kill('SIGTERM');
+          await gone;
+        }
+      }
       launcher.kill('SIGTERM');
       await exited;
       if (redis && redis.exitCode === null) redis.kill('SIGKILL');

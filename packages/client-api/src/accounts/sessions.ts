@@ -77,7 +77,7 @@ export async function startSession(tx: Queryable, config: Lifetimes, req: Sessio
   return { device_id: deviceId, ...tokens };
 }
 
-const MAX_DEVICE_ID_LENGTH = 255;
+export const MAX_DEVICE_ID_LENGTH = 255;
 
 /** The session fields shared by /login and /register request bodies. */
 export function readSessionOptions(body: Record<string, unknown>): { deviceId?: string; initialDisplayName?: string; refreshable: boolean } {

@@ -23,7 +23,7 @@ interface Entry {
 }
 
 export class AccessTokenCache {
-  private readonly byHash = new Lru<string, Entry>(CAPACITY);
+  private readonly byHash = new Lru<string, Entry>(CAPACITY, 'access_tokens');
   /**
    * Counts invalidations. A lookup notes it before reading the database and
    * caches its result only if it has not moved: a read that raced a revocation

@@ -9,6 +9,7 @@ import type { Request, RequestHandler } from 'express';
 import type { ClientApiContext } from '../context.js';
 import { accessTokenCacheOf } from '../accounts/token-cache.js';
 import { assertGuestMayUse } from '../accounts/guest-policy.js';
+import { assertTokenUsableWhileLocked } from '../accounts/locked-accounts.js';
 import { hashToken } from '../crypto/tokens.js';
 import { findAccessToken, markAccessTokenUsed, type AccessTokenRecord } from '../stores/access-tokens.js';
 import { recordDeviceSeen } from '../stores/devices.js';
@@ -32,7 +33,11 @@ export function accessTokenOf(req: Request): string | undefined {
 export async function authenticate(ctx: ClientApiContext, req: Request): Promise<Requester> {
   const token = accessTokenOf(req);
   if (token === undefined) throw Errors.missingToken();
-  const record = await lookUpToken(ctx, hashToken(token));
+  const hash = hashToken(token);
+  // An appservice's as_token (a map lookup; undefined at once for every other token).
+  const asAppservice = ctx.appservices?.authenticate(hash, req);
+  if (asAppservice !== undefined) return asAppservice;
+  const record = await lookUpToken(ctx, hash);
   if (!record) throw Errors.unknownToken(false);
   const now = Date.now();
   if (record.expiresTs !== null && record.expiresTs <= now) {
@@ -47,9 +52,10 @@ export async function authenticate(ctx: ClientApiContext, req: Request): Promise
     // The record may be cached: note the visit so the next requests don't record it again.
     record.deviceLastSeenTs = now;
   }
+  if (record.locked) assertTokenUsableWhileLocked(req);
   // Guests reach only the endpoints the spec opens to them.
   if (record.isGuest) assertGuestMayUse(req);
-  return { userId: record.userId, deviceId: record.deviceId, isGuest: record.isGuest, accessTokenId: record.id };
+  return { userId: record.userId, deviceId: record.deviceId, isGuest: record.isGuest, accessTokenId: record.id, shadowBanned: record.shadowBanned };
 }
 
 /**

@@ -10,6 +10,10 @@ export interface Requester {
   deviceId: string;
   isGuest: boolean;
   accessTokenId: number;
+  /** Shadow-banned by an admin: writes look successful but reach nobody (accounts/shadow-ban.ts). */
+  shadowBanned?: boolean;
+  /** Set when an application service made the request with its as_token (acting as userId). */
+  appserviceId?: string;
 }
 
 declare module 'express-serve-static-core' {

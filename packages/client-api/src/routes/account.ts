@@ -7,15 +7,12 @@ import { Errors } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import { checkNewPassword } from '../accounts/password-policy.js';
 import type { ClientApiContext } from '../context.js';
-import { hashPassword } from '../crypto/password-hash.js';
 import { requesterOf, requireAuth } from '../http/auth.js';
 import { objectBody } from '../http/body.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { optionalBoolean, optionalString, requireString } from '../http/validate.js';
-import { deleteAllDevices } from '../stores/devices.js';
-import { revokingTokens } from '../accounts/token-revocation.js';
-import { clearProfile } from '../stores/profiles.js';
-import { markDeactivated, setPasswordHash } from '../stores/users.js';
+import { deactivateAccount } from '../accounts/deactivation.js';
+import { changeAccountPassword } from '../accounts/password-change.js';
 import { passwordReauth } from '../uia/policies.js';
 import { requireUserInteractiveAuth } from '../uia/user-interactive-auth.js';
 
@@ -31,13 +28,8 @@ export function accountRouter(ctx: ClientApiContext): Router {
     checkNewPassword(ctx.config, newPassword);
 
     const uia = await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
-    const passwordHash = await hashPassword(newPassword);
-    const removed = await revokingTokens(ctx, userId, async (tx) => {
-      await setPasswordHash(tx, userId, passwordHash);
-      // The requesting device stays logged in (the spec: SHOULD NOT revoke its token).
-      return logoutDevices ? deleteAllDevices(tx, userId, deviceId) : [];
-    });
-    await ctx.devices?.removed(userId, removed);
+    // The requesting device stays logged in (the spec: SHOULD NOT revoke its token).
+    await changeAccountPassword(ctx, userId, newPassword, { logoutDevices, keepDeviceId: deviceId });
     await uia.finish();
     res.json({});
   }
@@ -50,12 +42,7 @@ export function accountRouter(ctx: ClientApiContext): Router {
     optionalString(body, 'id_server');
 
     const uia = await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
-    const removed = await revokingTokens(ctx, userId, async (tx) => {
-      await markDeactivated(tx, userId, erase);
-      await clearProfile(tx, userId);
-      return deleteAllDevices(tx, userId);
-    });
-    await ctx.devices?.removed(userId, removed);
+    await deactivateAccount(ctx, userId, { erase });
     await uia.finish();
     res.json({ id_server_unbind_result: 'success' });
   }

@@ -6,8 +6,9 @@ import { requesterOf, requireAuth } from '../http/auth.js';
 import { objectBody, optionalObjectBody } from '../http/body.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { optionalString, requireStringArray } from '../http/validate.js';
-import { revokingTokens } from '../accounts/token-revocation.js';
-import { deleteDevices, getDevice, listDevices, setDeviceDisplayName, type DeviceRecord } from '../stores/devices.js';
+import { removeDevices } from '../accounts/device-removal.js';
+import { MAX_DEVICE_ID_LENGTH } from '../accounts/sessions.js';
+import { ensureDevice, getDevice, listDevices, setDeviceDisplayName, type DeviceRecord } from '../stores/devices.js';
 import { passwordReauth } from '../uia/policies.js';
 import { requireUserInteractiveAuth } from '../uia/user-interactive-auth.js';
 
@@ -42,8 +43,15 @@ export function devicesRouter(ctx: ClientApiContext): Router {
       displayName === undefined
         ? (await getDevice(ctx.db, userId, req.params.deviceId)) !== undefined
         : await setDeviceDisplayName(ctx.db, userId, req.params.deviceId, displayName);
-    // Only application services may create devices this way.
+    // Only application services may create devices this way (spec v1.17): 201 Created.
+    if (!exists && requesterOf(req).appserviceId !== undefined) {
+      if (req.params.deviceId.length === 0 || req.params.deviceId.length > MAX_DEVICE_ID_LENGTH) throw Errors.invalidParam('Bad device ID');
+      await ensureDevice(ctx.db, userId, req.params.deviceId, displayName ?? null);
+      res.status(201).json({});
+      return;
+    }
     if (!exists) throw Errors.notFound('Unknown device');
+    if (displayName !== undefined) await ctx.devices?.renamed(userId, req.params.deviceId);
     res.json({});
   }
 
@@ -51,10 +59,10 @@ export function devicesRouter(ctx: ClientApiContext): Router {
     const { userId } = requesterOf(req);
     // Clients commonly send the first, auth-less attempt without a body.
     const body = optionalObjectBody(req);
-    const uia = await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
-    const removed = await revokingTokens(ctx, userId, (tx) => deleteDevices(tx, userId, [req.params.deviceId]));
-    await ctx.devices?.removed(userId, removed);
-    await uia.finish();
+    // Application services delete their users' devices without UIA (spec v1.17).
+    const uia = requesterOf(req).appserviceId !== undefined ? undefined : await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
+    await removeDevices(ctx, userId, [req.params.deviceId]);
+    await uia?.finish();
     res.json({});
   }
 
@@ -62,10 +70,9 @@ export function devicesRouter(ctx: ClientApiContext): Router {
     const { userId } = requesterOf(req);
     const body = objectBody(req);
     const deviceIds = requireStringArray(body, 'devices');
-    const uia = await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
-    const removed = await revokingTokens(ctx, userId, (tx) => deleteDevices(tx, userId, deviceIds));
-    await ctx.devices?.removed(userId, removed);
-    await uia.finish();
+    const uia = requesterOf(req).appserviceId !== undefined ? undefined : await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId));
+    await removeDevices(ctx, userId, deviceIds);
+    await uia?.finish();
     res.json({});
   }
 

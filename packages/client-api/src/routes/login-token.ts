@@ -6,13 +6,12 @@
  * servers MUST always re-prompt), and at most one token a minute is issued per
  * user, as the spec encourages.
  */
-import { Errors } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import type { ClientApiContext } from '../context.js';
 import { generateSecretId, hashToken } from '../crypto/tokens.js';
 import { requesterOf, requireAuth } from '../http/auth.js';
 import { objectBody } from '../http/body.js';
-import { RateLimiter } from '../http/rate-limiter.js';
+import { enforceRateLimit, rateLimitWait, type RateLimitRequest } from '../ratelimit/rate-limits.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { insertLoginToken } from '../stores/login-tokens.js';
 import { passwordReauth } from '../uia/policies.js';
@@ -25,18 +24,17 @@ export function loginTokenRouter(ctx: ClientApiContext): Router {
   const settings = ctx.config.login_via_existing_session;
   // Disabled: the endpoint does not exist (M_UNRECOGNIZED from the catch-all).
   if (!settings.enabled) return router;
-  const perUser = new RateLimiter(TOKENS_PER_USER);
+  const perUser = (key: string, record: boolean): RateLimitRequest => ({ name: 'login_token', limit: TOKENS_PER_USER, key, record });
 
   async function getToken(req: Request, res: Response): Promise<void> {
     const { userId } = requesterOf(req);
     const body = objectBody(req);
-    const wait = perUser.check(userId);
-    if (wait > 0) throw Errors.limitExceeded(wait);
+    await enforceRateLimit(ctx, perUser(userId, false));
     const uia = settings.require_ui_auth ? await requireUserInteractiveAuth(ctx, req, body, passwordReauth(userId)) : undefined;
     const token = `latl_${generateSecretId(32)}`;
     const expiresIn = settings.token_timeout;
     await insertLoginToken(ctx.db, { hash: hashToken(token), userId, expiresTs: Date.now() + expiresIn });
-    perUser.take(userId);
+    await rateLimitWait(ctx, perUser(userId, true));
     await uia?.finish();
     res.json({ login_token: token, expires_in_ms: expiresIn });
   }

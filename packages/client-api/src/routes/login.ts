@@ -15,15 +15,17 @@ import type { ClientApiContext } from '../context.js';
 import { verifyPassword } from '../crypto/password-hash.js';
 import { hashToken } from '../crypto/tokens.js';
 import { objectBody } from '../http/body.js';
-import { RateLimiter } from '../http/rate-limiter.js';
+import { enforceRateLimit, rateLimitWait, type RateLimitRequest } from '../ratelimit/rate-limits.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { optionalObject, optionalString, requireString } from '../http/validate.js';
 import { consumeLoginToken } from '../stores/login-tokens.js';
 import { findUserForLogin, getUser, type UserRecord } from '../stores/users.js';
+import { userLocked } from '../accounts/locked-accounts.js';
 import { clientWellKnown } from './well-known.js';
 
 const LOGIN_FLOWS: { flows: Array<Record<string, unknown>> } = { flows: [{ type: 'm.login.password' }] };
 const TOKEN_LOGIN = 'm.login.token';
+const APPSERVICE_LOGIN = 'm.login.application_service';
 
 const badCredentials = () => Errors.forbidden('Invalid username or password');
 
@@ -47,21 +49,25 @@ function loginUser(body: Record<string, unknown>): string {
 export function loginRouter(ctx: ClientApiContext): Router {
   const router = Router();
   const wellKnown = clientWellKnown(ctx.config);
-  const perAddress = new RateLimiter(ctx.config.rc_login.address);
-  const perAccount = new RateLimiter(ctx.config.rc_login.account);
-  const failures = new RateLimiter(ctx.config.rc_login.failed_attempts);
+  const failures = (key: string, record: boolean): RateLimitRequest => ({
+    name: 'rc_login.failed_attempts',
+    limit: ctx.config.rc_login.failed_attempts,
+    key,
+    record,
+  });
   // m.login.token exists here only to redeem POST /login/get_token tokens.
   const tokenLogin = ctx.config.login_via_existing_session.enabled;
   const loginFlows = tokenLogin ? { flows: [...LOGIN_FLOWS.flows, { type: TOKEN_LOGIN, get_login_token: true }] } : LOGIN_FLOWS;
 
   async function login(req: Request, res: Response): Promise<void> {
-    perAddress.consume(req.ip ?? 'unknown');
+    await enforceRateLimit(ctx, { name: 'rc_login.address', limit: ctx.config.rc_login.address, key: req.ip ?? 'unknown' });
     const body = objectBody(req);
     const type = requireString(body, 'type');
     const session = readSessionOptions(body);
     let user: UserRecord;
     if (type === 'm.login.password') user = await passwordUser(body);
     else if (type === TOKEN_LOGIN && tokenLogin) user = await tokenUser(body);
+    else if (type === APPSERVICE_LOGIN && ctx.appservices) user = await ctx.appservices.loginUser(req, loginUser(body));
     else throw new MatrixError(400, 'M_UNKNOWN', `Unknown login type: ${type}`);
 
     const start = (tx: ScriptRunner) => startSession(tx, ctx.config, { userId: user.userId, ...session });
@@ -77,15 +83,15 @@ export function loginRouter(ctx: ClientApiContext): Router {
     const userId = localUserIdFromIdentifier(named, ctx.config.server_name);
     // Keyed by the name tried, so guessing at unknown accounts is limited too.
     const accountKey = (userId ?? named).toLowerCase();
-    perAccount.consume(accountKey);
-    const wait = failures.check(accountKey);
-    if (wait > 0) throw Errors.limitExceeded(wait);
+    await enforceRateLimit(ctx, { name: 'rc_login.account', limit: ctx.config.rc_login.account, key: accountKey });
+    await enforceRateLimit(ctx, failures(accountKey, false));
     const user = userId === undefined ? undefined : await findUserForLogin(ctx.db, userId);
     if (!(await verifyPassword(password, user?.passwordHash)) || !user) {
-      failures.take(accountKey);
+      await rateLimitWait(ctx, failures(accountKey, true));
       throw badCredentials();
     }
     if (user.deactivated) throw Errors.userDeactivated();
+    if (user.locked) throw userLocked();
     return user;
   }
 
@@ -95,13 +101,14 @@ export function loginRouter(ctx: ClientApiContext): Router {
     const user = userId === undefined ? undefined : await getUser(ctx.db, userId);
     if (!user) throw Errors.forbidden('Invalid login token');
     if (user.deactivated) throw Errors.userDeactivated();
+    if (user.locked) throw userLocked();
     return user;
   }
 
   router
     .route('/login')
     .get((_req, res) => {
-      res.json(loginFlows);
+      res.json(ctx.appservices ? { flows: [...loginFlows.flows, { type: APPSERVICE_LOGIN }] } : loginFlows);
     })
     .post(login)
     .all(methodNotAllowed);

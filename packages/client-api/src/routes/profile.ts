@@ -76,7 +76,9 @@ export function profileRouter(ctx: ClientApiContext): Router {
       if (answer === undefined) throw Errors.notFound('Profile not found');
       return answer;
     }
-    const profile = await getProfile(ctx.db, userId);
+    let profile = await getProfile(ctx.db, userId);
+    // An unknown user in an appservice's namespace: the appservice may create it now (GET /_matrix/app/v1/users/{userId}).
+    if (!profile && (await ctx.appservices?.queryUser(userId))) profile = await getProfile(ctx.db, userId);
     if (!profile) throw Errors.notFound('Profile not found');
     return profileJson(profile, await getOtherProfileFields(ctx.db, userId));
   }

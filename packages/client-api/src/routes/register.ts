@@ -13,24 +13,30 @@ import type { ClientApiContext } from '../context.js';
 import { hashPassword } from '../crypto/password-hash.js';
 import { generateLocalpart } from '../crypto/tokens.js';
 import { objectBody } from '../http/body.js';
-import { RateLimiter } from '../http/rate-limiter.js';
+import { enforceRateLimit, rateLimitWait, type RateLimitRequest } from '../ratelimit/rate-limits.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { optionalBoolean, optionalString } from '../http/validate.js';
 import { createUser, userExists } from '../stores/users.js';
+import { completeRegistrationTokenUse } from '../stores/registration-tokens.js';
 import { requireUserInteractiveAuth } from '../uia/user-interactive-auth.js';
 
-const REGISTRATION_FLOWS = [['m.login.dummy']];
+/** With registration_requires_token, the token is the verification step (as Synapse offers it). */
+function registrationFlows(ctx: ClientApiContext): string[][] {
+  return ctx.config.registration_requires_token ? [['m.login.registration_token']] : [['m.login.dummy']];
+}
 
 function assertRegistrationEnabled(ctx: ClientApiContext): void {
   if (!ctx.config.enable_registration) throw Errors.forbidden('Registration has been disabled');
 }
 
 /** The free localpart for a requested username, or the spec's error. */
-async function availableLocalpart(ctx: ClientApiContext, username: string): Promise<string> {
+export async function availableLocalpart(ctx: ClientApiContext, username: string): Promise<string> {
   const localpart = normaliseLocalpart(username, ctx.config.server_name);
   if (localpart instanceof MatrixError) throw localpart;
   // The server notices user is created on first use: nobody may take its name first.
   if (localpart === ctx.config.server_notices?.system_mxid_localpart) throw Errors.userInUse();
+  // Names in an appservice's exclusive namespace are the appservice's to register (400 M_EXCLUSIVE).
+  ctx.appservices?.assertNotExclusive('user', userIdOf(localpart, ctx.config.server_name));
   if (await userExists(ctx.db, userIdOf(localpart, ctx.config.server_name))) throw Errors.userInUse();
   return localpart;
 }
@@ -80,23 +86,24 @@ export async function registerAccount(
 export function registerRouter(ctx: ClientApiContext): Router {
   const router = Router();
   // Counts accounts created per address; refused attempts and UIA round trips are free.
-  const perAddress = new RateLimiter(ctx.config.rc_registration);
+  const perAddress = (key: string, record: boolean): RateLimitRequest => ({ name: 'rc_registration', limit: ctx.config.rc_registration, key, record });
 
   async function register(req: Request, res: Response): Promise<void> {
     const kind = req.query.kind ?? 'user';
     if (kind !== 'user' && kind !== 'guest') throw Errors.invalidParam("'kind' must be 'user' or 'guest'");
     const address = req.ip ?? 'unknown';
-    const wait = perAddress.check(address);
-    if (wait > 0) throw Errors.limitExceeded(wait);
+    await enforceRateLimit(ctx, perAddress(address, false));
     if (kind === 'guest') {
       // Guests need no registration policy but allow_guest_access, and no UIA (Synapse's behaviour).
       // "all parameters … with the exception of initial_device_display_name MUST BE ignored".
       const displayName = objectBody(req).initial_device_display_name;
       const guest = await registerGuest(ctx, { initialDisplayName: typeof displayName === 'string' ? displayName : undefined });
-      perAddress.take(address);
+      await rateLimitWait(ctx, perAddress(address, true));
       res.json(guest);
       return;
     }
+    // Appservices register their users with their as_token, whatever the registration policy.
+    if (ctx.appservices && objectBody(req).type === 'm.login.application_service') return ctx.appservices.register(req, res);
     assertRegistrationEnabled(ctx);
 
     const body = objectBody(req);
@@ -109,14 +116,15 @@ export function registerRouter(ctx: ClientApiContext): Router {
     const localpart = username === undefined || guestUserId !== undefined ? undefined : await availableLocalpart(ctx, username);
     if (password !== undefined) checkNewPassword(ctx.config, password);
 
-    const uia = await requireUserInteractiveAuth(ctx, req, body, { flows: REGISTRATION_FLOWS, userId: null });
+    const uia = await requireUserInteractiveAuth(ctx, req, body, { flows: registrationFlows(ctx), userId: null });
     if (password === undefined) throw Errors.missingParam('password');
 
     const account =
       guestUserId === undefined
         ? await registerAccount(ctx, { localpart, password, session: inhibitLogin ? undefined : session })
         : await upgradeGuest(ctx, guestUserId, password, inhibitLogin ? undefined : session);
-    perAddress.take(address);
+    await rateLimitWait(ctx, perAddress(address, true));
+    await completeRegistrationTokenUse(ctx.db, uia.sessionId);
     await uia.finish();
     res.json(account);
   }

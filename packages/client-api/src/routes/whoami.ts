@@ -10,7 +10,8 @@ export function whoamiRouter(ctx: ClientApiContext): Router {
     .route('/account/whoami')
     .get(requireAuth(ctx), (req, res) => {
       const { userId, deviceId, isGuest } = requesterOf(req);
-      res.json({ user_id: userId, device_id: deviceId, is_guest: isGuest });
+      // An appservice acting without ?device_id= has no device: device_id is then left out.
+      res.json({ user_id: userId, ...(deviceId !== '' ? { device_id: deviceId } : {}), is_guest: isGuest });
     })
     .all(methodNotAllowed);
   return router;

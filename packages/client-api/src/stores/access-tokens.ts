@@ -10,6 +10,8 @@ export interface AccessTokenRecord {
   refreshTokenId: number | null;
   used: boolean;
   isGuest: boolean;
+  shadowBanned: boolean;
+  locked: boolean;
   deviceLastSeenTs: number | null;
 }
 
@@ -21,6 +23,8 @@ interface AccessTokenRow {
   refresh_token_id: string | number | null;
   used: boolean;
   is_guest: boolean;
+  shadow_banned: boolean;
+  locked: boolean;
   last_seen_ts: string | number | null;
 }
 
@@ -40,7 +44,7 @@ export async function insertAccessToken(
 /** The token's owner, device and state — one indexed lookup on the request hot path. */
 export async function findAccessToken(db: Queryable, hash: string): Promise<AccessTokenRecord | undefined> {
   const { rows } = await db.query<AccessTokenRow>(
-    `SELECT t.id, t.user_id, t.device_id, t.expires_ts, t.refresh_token_id, t.used, u.is_guest, d.last_seen_ts
+    `SELECT t.id, t.user_id, t.device_id, t.expires_ts, t.refresh_token_id, t.used, u.is_guest, u.shadow_banned, u.locked, d.last_seen_ts
      FROM access_tokens t
      JOIN users u ON u.user_id = t.user_id
      JOIN devices d ON d.user_id = t.user_id AND d.device_id = t.device_id
@@ -57,6 +61,8 @@ export async function findAccessToken(db: Queryable, hash: string): Promise<Acce
     refreshTokenId: nullableNumber(row.refresh_token_id),
     used: row.used,
     isGuest: row.is_guest,
+    shadowBanned: row.shadow_banned,
+    locked: row.locked,
     deviceLastSeenTs: nullableNumber(row.last_seen_ts),
   };
 }

@@ -11,6 +11,8 @@ export interface UserRecord {
   erased: boolean;
   userType: string | null;
   appserviceId: string | null;
+  shadowBanned: boolean;
+  locked: boolean;
 }
 
 export interface NewUser {
@@ -34,6 +36,8 @@ interface UserRow {
   erased: boolean;
   user_type: string | null;
   appservice_id: string | null;
+  shadow_banned: boolean;
+  locked: boolean;
 }
 
 function toRecord(row: UserRow): UserRecord {
@@ -47,6 +51,8 @@ function toRecord(row: UserRow): UserRecord {
     erased: row.erased,
     userType: row.user_type,
     appserviceId: row.appservice_id,
+    shadowBanned: row.shadow_banned,
+    locked: row.locked,
   };
 }
 

@@ -10,7 +10,7 @@
 import { Errors, MatrixError } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import type { ClientApiContext } from '../context.js';
-import { RateLimiter } from '../http/rate-limiter.js';
+import { enforceRateLimit, rateLimitWait, type RateLimitRequest } from '../ratelimit/rate-limits.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { addCompletedStage, getUiaSession, type UiaSessionRecord } from '../stores/uia-sessions.js';
 import { FALLBACK_CSP, fallbackDonePage, fallbackFormPage, type FallbackForm } from './fallback-page.js';
@@ -38,7 +38,12 @@ function sendHtml(res: Response, html: string, status = 200): void {
 export function uiaFallbackRouter(ctx: ClientApiContext): Router {
   const router = Router();
   // Password guesses through the page count like failed logins.
-  const failures = new RateLimiter(ctx.config.rc_login.failed_attempts);
+  const failures = (key: string, record: boolean): RateLimitRequest => ({
+    name: 'rc_login.failed_attempts',
+    limit: ctx.config.rc_login.failed_attempts,
+    key,
+    record,
+  });
 
   /** The stage and session of the request, or the error: unknown stage 404, bad session 400. */
   async function target(req: Request<FallbackParams>, sessionId: unknown): Promise<{ stage: FallbackForm['stage']; session: UiaSessionRecord }> {
@@ -69,12 +74,11 @@ export function uiaFallbackRouter(ctx: ClientApiContext): Router {
     if (stageState(stage, session) === 'done') return sendHtml(res, fallbackDonePage());
     if (stage === 'm.login.password') {
       const key = session.userId ?? session.sessionId;
-      const wait = failures.check(key);
-      if (wait > 0) throw Errors.limitExceeded(wait);
+      await enforceRateLimit(ctx, failures(key, false));
       const auth = { identifier: { type: 'm.id.user', user: session.userId }, password: form.get('password') ?? '' };
-      const failure = session.userId === null ? 'No account to confirm' : await STAGES[stage]!(ctx, auth, session.userId);
+      const failure = session.userId === null ? 'No account to confirm' : await STAGES[stage]!(ctx, auth, session.userId, session.sessionId);
       if (failure !== undefined) {
-        failures.take(key);
+        await rateLimitWait(ctx, failures(key, true));
         return sendHtml(res, fallbackFormPage({ stage, sessionId: session.sessionId, userId: session.userId, error: failure }), 401);
       }
     }

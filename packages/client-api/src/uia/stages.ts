@@ -6,8 +6,15 @@ import type { ClientApiContext } from '../context.js';
 import { localUserIdFromIdentifier } from '../accounts/localpart.js';
 import { verifyPassword } from '../crypto/password-hash.js';
 import { findUserForLogin } from '../stores/users.js';
+import { registrationTokenStage } from './registration-token-stage.js';
+import { UIA_SESSION_LIFETIME_MS } from './session-lifetime.js';
 
-export type StageVerifier = (ctx: ClientApiContext, auth: Record<string, unknown>, sessionUserId: string | null) => Promise<string | undefined>;
+export type StageVerifier = (
+  ctx: ClientApiContext,
+  auth: Record<string, unknown>,
+  sessionUserId: string | null,
+  sessionId: string,
+) => Promise<string | undefined>;
 
 /** The user named by an auth dict's `identifier` (m.id.user) or legacy `user` field. */
 export function identifiedUser(auth: Record<string, unknown>): string | undefined {
@@ -35,4 +42,5 @@ const dummyStage: StageVerifier = async () => undefined;
 export const STAGES: Readonly<Record<string, StageVerifier>> = {
   'm.login.password': passwordStage,
   'm.login.dummy': dummyStage,
+  'm.login.registration_token': (ctx, auth, _userId, sessionId) => registrationTokenStage(ctx, auth, sessionId, UIA_SESSION_LIFETIME_MS),
 };

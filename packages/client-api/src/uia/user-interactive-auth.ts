@@ -20,8 +20,9 @@ import {
 import { STAGES } from './stages.js';
 import { UiaRequiredError } from './uia-required-error.js';
 
-/** Long enough to read an email or find a password manager, short enough to expire abandoned sessions. */
-export const UIA_SESSION_LIFETIME_MS = 30 * 60_000;
+import { UIA_SESSION_LIFETIME_MS } from './session-lifetime.js';
+
+export { UIA_SESSION_LIFETIME_MS };
 
 export interface UiaPolicy {
   /** Each flow is the ordered list of stages that completes auth. */
@@ -105,7 +106,7 @@ export async function requireUserInteractiveAuth(
         message: 'This authentication stage is not expected now',
       });
     }
-    const failure = await STAGES[type]!(ctx, auth, policy.userId);
+    const failure = await STAGES[type]!(ctx, auth, policy.userId, session.sessionId);
     if (failure !== undefined) throw new UiaRequiredError(state(session, completed), { errcode: 'M_FORBIDDEN', message: failure });
     completed = await addCompletedStage(ctx.db, session.sessionId, type);
   }

@@ -31,6 +31,25 @@ rc_login:
   failed_attempts: { per_second: 1000, burst_count: 1000 }
 `;
 
+/**
+ * Suites send, join, invite and create rooms in bursts: these limits are
+ * lifted unless a test's own yaml sets them (rate-limit tests do).
+ */
+const GENEROUS = '{ per_second: 1000, burst_count: 1000 }';
+const GENEROUS_RATE_LIMITS: Record<string, string> = {
+  rc_message: GENEROUS,
+  rc_joins: `{ local: ${GENEROUS}, remote: ${GENEROUS} }`,
+  rc_joins_per_room: GENEROUS,
+  rc_invites: `{ per_room: ${GENEROUS}, per_user: ${GENEROUS}, per_issuer: ${GENEROUS} }`,
+  rc_room_creation: GENEROUS,
+  rc_media_create: GENEROUS,
+};
+
+function withGenerousRateLimits(yaml: string): string {
+  const unset = Object.entries(GENEROUS_RATE_LIMITS).filter(([key]) => !new RegExp(`^${key}:`, 'm').test(yaml));
+  return yaml + unset.map(([key, value]) => `\n${key}: ${value}`).join('') + '\n';
+}
+
 export interface Reply<T = Record<string, unknown>> {
   status: number;
   body: T;
@@ -76,7 +95,7 @@ export interface TestServerOptions {
 
 export async function startTestServer(kind: DbKind, options: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase(kind);
-  const config = { ...parseConfig(BASE_CONFIG + (options.yaml ?? ''), { env: {}, configDir: '/tmp' }), ...options.config };
+  const config = { ...parseConfig(withGenerousRateLimits(BASE_CONFIG + (options.yaml ?? '')), { env: {}, configDir: '/tmp' }), ...options.config };
   const logger = pino({ level: 'silent' });
   const rooms = await createTestRoomServices(db, config, logger);
   const ctx: ClientApiContext = { config, db, logger, rooms };

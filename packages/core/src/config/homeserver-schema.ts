@@ -8,6 +8,7 @@ import { bool, duration, int, list, num, obj, record, size, str, variant, type O
 import { WORKER_KEYS } from './worker-schema.js';
 import { ACCOUNTS_EXTRA_KEYS } from './accounts-extra-schema.js';
 import { PRESENCE_VOIP_KEYS } from './presence-voip-schema.js';
+import { RETENTION_KEYS } from './retention-schema.js';
 
 /**
  * Synapse's default ip_range_blacklist: outbound requests (federation, push,
@@ -123,6 +124,8 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
   }),
   enable_registration: bool(false),
   enable_registration_without_verification: bool(false),
+  // Synapse's key: /register asks for an m.login.registration_token stage (tokens made with the admin API).
+  registration_requires_token: bool(false),
   registration_shared_secret: str(),
   password_config: obj({
     enabled: bool(true),
@@ -216,6 +219,7 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
   // Rate limits: Synapse's defaults.
   rc_message: rate(0.2, 10),
   rc_registration: rate(0.17, 3),
+  rc_registration_token_validity: rate(0.1, 5),
   rc_login: obj({ address: rate(0.003, 5), account: rate(0.003, 5), failed_attempts: rate(0.17, 3) }),
   rc_joins: obj({ local: rate(0.1, 10), remote: rate(0.01, 10) }),
   rc_joins_per_room: rate(1, 10),
@@ -235,4 +239,6 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
   ...ACCOUNTS_EXTRA_KEYS,
   // Presence and TURN credentials (presence-voip-schema.ts).
   ...PRESENCE_VOIP_KEYS,
+  // Message retention policies (retention-schema.ts).
+  ...RETENTION_KEYS,
 });

@@ -101,7 +101,8 @@ function crossKeyRules(c: Record<string, unknown>): string[] {
   });
 
   // Synapse refuses open registration with no verification step unless told that is intended.
-  if (c.enable_registration === true && c.enable_registration_without_verification !== true) {
+  // A registration token is a verification step.
+  if (c.enable_registration === true && c.enable_registration_without_verification !== true && c.registration_requires_token !== true) {
     errors.push(
       'enable_registration: open registration without verification lets anyone create accounts; ' +
         'set enable_registration_without_verification: true if that is intended',

@@ -52,6 +52,8 @@ export interface RateLimit {
 export interface RateLimitsConfig {
   rc_message: RateLimit;
   rc_registration: RateLimit;
+  /** GET /register/m.login.registration_token/validity, per address (Synapse's defaults). */
+  rc_registration_token_validity: RateLimit;
   rc_login: { address: RateLimit; account: RateLimit; failed_attempts: RateLimit };
   rc_joins: { local: RateLimit; remote: RateLimit };
   rc_joins_per_room: RateLimit;
@@ -137,7 +139,18 @@ export interface PresenceVoipConfig {
   turn_allow_guests: boolean;
 }
 
-export interface HomeserverConfig extends RateLimitsConfig, WorkerTopologyConfig, AccountsExtraConfig, PresenceVoipConfig {
+/** retention-schema.ts: message retention policies (Synapse's `retention`); durations in ms. */
+export interface RetentionConfig {
+  retention: {
+    enabled: boolean;
+    default_policy: { min_lifetime?: number; max_lifetime?: number };
+    allowed_lifetime_min?: number;
+    allowed_lifetime_max?: number;
+    purge_jobs: Array<{ interval: number; shortest_max_lifetime?: number; longest_max_lifetime?: number }>;
+  };
+}
+
+export interface HomeserverConfig extends RateLimitsConfig, WorkerTopologyConfig, AccountsExtraConfig, PresenceVoipConfig, RetentionConfig {
   server_name: string;
   /** Always ends with '/'. Defaults to https://server_name/. */
   public_baseurl: string;
@@ -151,6 +164,8 @@ export interface HomeserverConfig extends RateLimitsConfig, WorkerTopologyConfig
   config_dir: string;
   enable_registration: boolean;
   enable_registration_without_verification: boolean;
+  /** Registration needs a registration token (UIA stage m.login.registration_token). */
+  registration_requires_token: boolean;
   registration_shared_secret?: string;
   /** Users may change their password via /account/password. */
   password_config: { enabled: boolean; minimum_length: number };

@@ -5,7 +5,9 @@
  */
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { registerEventLoopDelay } from './event-loop-delay.js';
+import { PROCESS_INSTRUMENTS } from './instruments.js';
 import { SampledGauge, type Reader } from './sampled-gauge.js';
+import { snapshotGauge, type SnapshotReader } from './snapshot-gauge.js';
 
 export type HttpLabel = 'method' | 'route' | 'status';
 
@@ -44,6 +46,11 @@ export interface Metrics {
   registerQueueDepth(queue: string, read: Reader<number>): () => void;
   /** Report a database pool's connections (pg.Pool: totalCount, idleCount, waitingCount) at each scrape. */
   registerDatabasePool(pool: string, read: Reader<PoolSample>): () => void;
+  /**
+   * A gauge whose series are all read at each scrape (labels that change between
+   * scrapes, e.g. the deepest few federation destinations). Once per name and process.
+   */
+  registerGauge<L extends string>(name: string, help: string, labelNames: readonly L[], read: SnapshotReader<L>): () => void;
   /** Stop the event-loop monitor (for tests and shutdown). */
   close(): void;
 }
@@ -56,6 +63,7 @@ export function createMetrics(role: string): Metrics {
   registry.setDefaultLabels({ role });
   collectDefaultMetrics({ register: registry });
   const stopEventLoop = registerEventLoopDelay(registry);
+  for (const metric of PROCESS_INSTRUMENTS) registry.registerMetric(metric);
 
   const httpRequestDuration = new Histogram<HttpLabel>({
     name: 'lattice_http_request_duration_seconds',
@@ -99,6 +107,10 @@ export function createMetrics(role: string): Metrics {
         poolGauge.register({ pool, state }, async () => (await read())[state]),
       );
       return () => offs.forEach((off) => off());
+    },
+    registerGauge(name, help, labelNames, read) {
+      snapshotGauge(registry, name, help, labelNames, read);
+      return () => registry.removeSingleMetric(name);
     },
     close() {
       stopEventLoop();

@@ -65,7 +65,7 @@ export function crossSigningRouter(services: E2eeServices): Router {
     if (!unchanged) {
       const position = await services.deviceListsWriter.write(ctx.db, async (tx, pos) => {
         for (const key of uploaded) await putCrossSigningKey(tx, userId, key.type, key.publicKey, key.json);
-        return recordDeviceListChange(tx, pos, userId);
+        return recordDeviceListChange(tx, pos, userId, { crossSigning: true });
       });
       await services.afterWrite(userId, 'device_lists', position);
     }
@@ -83,7 +83,9 @@ export function crossSigningRouter(services: E2eeServices): Router {
     };
     const accepted: StoredSignature[] = [];
     const otherUsers = new Set<string>();
-    let ownKeysSigned = false;
+    // The requester's own keys that got signatures: its devices, its master key.
+    const signedDevices = new Set<string>();
+    let masterSigned = false;
 
     /** Signatures of `obj` by the requester under `signerKeyId`, verified with `publicKey`; records a failure otherwise. */
     const take = (target: string, keyId: string, obj: JsonObject, signers: ReadonlyArray<[string, string]>): StoredSignature[] => {
@@ -121,7 +123,7 @@ export function crossSigningRouter(services: E2eeServices): Router {
           else {
             const got = take(target, keyId, obj, [[`ed25519:${ssk.publicKey}`, ssk.publicKey]]);
             accepted.push(...got);
-            ownKeysSigned ||= got.length > 0;
+            if (got.length > 0) signedDevices.add(keyId);
           }
         } else if (target === userId) {
           // The requester's master key, signed by its devices.
@@ -139,7 +141,7 @@ export function crossSigningRouter(services: E2eeServices): Router {
           }
           const got = take(target, keyId, obj, signers);
           accepted.push(...got);
-          ownKeysSigned ||= got.length > 0;
+          masterSigned ||= got.length > 0;
         } else {
           // Another user's master key, signed with the requester's user-signing key.
           const usk = mine.get('user_signing');
@@ -155,8 +157,10 @@ export function crossSigningRouter(services: E2eeServices): Router {
       }
     }
     await addSignatures(ctx.db, accepted);
-    if (ownKeysSigned) await announceDeviceListChange(services, userId);
-    for (const other of otherUsers) await announceDeviceListChange(services, other, userId);
+    if (signedDevices.size > 0 || masterSigned) {
+      await announceDeviceListChange(services, userId, { deviceIds: [...signedDevices], crossSigning: masterSigned });
+    }
+    for (const other of otherUsers) await announceDeviceListChange(services, other, { observer: userId });
     res.json({ failures });
   }
 

@@ -51,7 +51,7 @@ export function dehydratedDeviceRouter(services: E2eeServices): Router {
       }
       await setDehydratedDevice(tx, userId, deviceId, deviceData);
       await writeKeyUpload(tx, upload);
-      return recordDeviceListChange(tx, pos, userId);
+      return recordDeviceListChange(tx, pos, userId, { deviceIds: [...new Set([previous?.deviceId ?? deviceId, deviceId])] });
     });
     await services.afterWrite(userId, 'device_lists', position);
     res.json({ device_id: deviceId });
@@ -69,7 +69,7 @@ export function dehydratedDeviceRouter(services: E2eeServices): Router {
     if (!device) throw Errors.notFound('No dehydrated device');
     const position = await services.deviceListsWriter.write(ctx.db, async (tx, pos) => {
       await deleteDevices(tx, userId, [device.deviceId]);
-      return recordDeviceListChange(tx, pos, userId);
+      return recordDeviceListChange(tx, pos, userId, { deviceIds: [device.deviceId] });
     });
     await services.afterWrite(userId, 'device_lists', position);
     res.json({ device_id: device.deviceId });

@@ -51,7 +51,7 @@ export function keysRouter(services: E2eeServices): Router {
     const upload = await parseKeyUpload(ctx.db, userId, deviceId, objectBody(req));
     if (upload.deviceKeys) {
       const position = await services.deviceListsWriter.write(ctx.db, async (tx, pos) =>
-        (await writeKeyUpload(tx, upload)) ? recordDeviceListChange(tx, pos, userId) : [],
+        (await writeKeyUpload(tx, upload)) ? recordDeviceListChange(tx, pos, userId, { deviceIds: [deviceId] }) : [],
       );
       await services.afterWrite(userId, 'device_lists', position);
     } else if (upload.oneTimeKeys.length > 0 || upload.fallbackKeys.length > 0) {

@@ -4,7 +4,7 @@
  * local users and devices are skipped. Messages for other servers go to the
  * RemoteKeysClient (federation's m.direct_to_device).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Errors } from '@lattice/core';
 import { methodNotAllowed, objectBody, requesterOf, requireAuth } from '@lattice/client-api';
 import { Router, type Request, type Response } from 'express';
@@ -18,6 +18,14 @@ import { deliverToDevice } from '../to-device/deliver.js';
 export const MAX_TO_DEVICE_CONTENT_BYTES = 65_536;
 
 type Params = { eventType: string; txnId: string };
+
+/**
+ * The m.direct_to_device message_id of a request (at most 32 codepoints): the
+ * same for a retry of it, so the receiving server delivers the messages once.
+ */
+function messageIdOf(userId: string, deviceId: string, txnId: string): string {
+  return createHash('sha256').update(`${userId}\u0000${deviceId}\u0000${txnId}`).digest('base64url').slice(0, 22);
+}
 
 export function toDeviceRouter(services: E2eeServices): Router {
   const { ctx } = services;
@@ -45,9 +53,10 @@ export function toDeviceRouter(services: E2eeServices): Router {
     const { local, remote } = splitByServer(messages as Record<string, Record<string, unknown>>, ctx.config.server_name, 'messages');
     const localMessages = outgoing.filter((m) => local.has(m.userId));
 
-    const { position, queued } = await deliverToDevice(services, localMessages, (tx) => claimToDeviceTxn(tx, userId, deviceId, txnId));
-    if (queued && Object.keys(remote).length > 0) {
-      await services.remote.sendToDevice(userId, eventType, randomUUID(), remote);
+    const { position } = await deliverToDevice(services, localMessages, (tx) => claimToDeviceTxn(tx, userId, deviceId, txnId));
+    // Also on a retry (the first attempt may have failed before queueing these): the id makes it harmless.
+    if (Object.keys(remote).length > 0) {
+      await services.remote.sendToDevice(userId, eventType, messageIdOf(userId, deviceId, txnId), remote);
     }
     await services.afterWrite(userId, 'to_device', position);
     res.json({});

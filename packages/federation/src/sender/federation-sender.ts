@@ -8,10 +8,12 @@
  * fails. This is an in-process loop over the durable outbox; scheduling it
  * through BullMQ across federation-sender replicas is left for the worker split.
  */
-import { serverNameOf, type RoomEvent } from '@lattice/core';
+import { federationSent, federationTransactions, serverNameOf, type RoomEvent } from '@lattice/core';
+import type { CacheRow } from '@lattice/replication';
 import { Lru } from '@lattice/rooms';
 import type { FederationDeps } from '../api.js';
 import { wirePdu } from '../rooms/wire-events.js';
+import { DESTINATION_RETRY_CACHE, DestinationStatusStore } from './destination-status.js';
 import { OutboxStore, type OutboxItem } from './outbox-store.js';
 
 export interface FederationSenderOptions {
@@ -21,6 +23,27 @@ export interface FederationSenderOptions {
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   clock?: () => number;
+  /**
+   * Only queue (forward, queueEdu) and never send: a process of the worker split without the
+   * sending role (federation-inbound) writes the durable outbox the federation sender sends from.
+   */
+  queueOnly?: boolean;
+  /**
+   * How often the outbox is looked at for destinations other processes queued for (default 2 s;
+   * 0: never). Items this sender queues itself are sent at once.
+   */
+  sweepIntervalMs?: number;
+}
+
+/** An EDU for one destination (FederationSender.queueEdus). */
+export interface QueuedEdu {
+  destination: string;
+  eduType: string;
+  content: Record<string, unknown>;
+  /** Replaces the destination's queued EDU of the same type and key. */
+  key?: string;
+  /** Dropped unsent once this time (ms since the epoch) has passed. */
+  expiresTs?: number;
 }
 
 /** Rooms whose servers the sender keeps in memory. */
@@ -34,6 +57,9 @@ export class FederationSender {
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly clock: () => number;
+  private readonly queueOnly: boolean;
+  private readonly sweepIntervalMs: number;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private position = 0;
   private catchingUp: Promise<void> | undefined;
   private catchUpAgain = false;
@@ -41,6 +67,8 @@ export class FederationSender {
   private readonly resend = new Set<string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private unsubscribe: (() => void) | undefined;
+  private offRetryRequests: (() => void) | undefined;
+  private readonly status: DestinationStatusStore;
   private stopped = false;
   /**
    * Each room's other servers (from current state), kept until a membership
@@ -54,10 +82,13 @@ export class FederationSender {
     options: FederationSenderOptions = {},
   ) {
     this.outbox = new OutboxStore(deps.ctx.db);
+    this.status = new DestinationStatusStore(deps.ctx.db, deps.ctx.rooms.store);
     this.instance = options.instanceName ?? 'federation_sender';
     this.initialBackoffMs = options.initialBackoffMs ?? 5_000;
     this.maxBackoffMs = options.maxBackoffMs ?? 24 * 3600_000;
     this.clock = options.clock ?? Date.now;
+    this.queueOnly = options.queueOnly ?? false;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
   }
 
   /** Resumes from the stored position (first start: from now), then follows new events. */
@@ -77,13 +108,28 @@ export class FederationSender {
       }
       if (concernsOthers) setImmediate(() => void this.catchUp());
     });
+    // An admin's reset_connection (any worker) ended these destinations' backoff: try them now.
+    this.offRetryRequests = this.deps.ctx.rooms.hub.onUpdate('caches', (update) => {
+      for (const row of update.rows as CacheRow[]) if (row.cache === DESTINATION_RETRY_CACHE) row.keys?.forEach((d) => this.retryNow(d));
+    });
     await this.catchUp();
+    await this.sweep();
+    if (this.sweepIntervalMs > 0) {
+      this.sweepTimer = setInterval(() => void this.sweep().catch((err: unknown) => this.deps.ctx.logger.warn({ err }, 'federation sender: outbox sweep failed')), this.sweepIntervalMs);
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** Sends what the outbox holds for destinations not backing off (queued by this process or another). */
+  private async sweep(): Promise<void> {
     for (const destination of await this.outbox.ready(this.clock())) this.kick(destination);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.unsubscribe?.();
+    this.offRetryRequests?.();
     for (const t of this.timers.values()) clearTimeout(t);
     await Promise.allSettled([this.catchingUp, ...this.sending.values()]);
   }
@@ -92,6 +138,25 @@ export class FederationSender {
   async queueEdu(destination: string, eduType: string, content: Record<string, unknown>): Promise<void> {
     await this.outbox.enqueue(this.deps.ctx.db, [{ destination, kind: 'edu', payload: { edu_type: eduType, content } }], this.clock());
     this.kick(destination);
+  }
+
+  /**
+   * Queues EDUs for their destinations in one write. A keyed EDU replaces the
+   * destination's queued one with the same key, and one with an expiry is
+   * dropped unsent after it: ephemeral EDUs (typing, receipts, presence)
+   * never pile up for a server that is down.
+   */
+  async queueEdus(edus: readonly QueuedEdu[]): Promise<void> {
+    if (edus.length === 0) return;
+    const items = edus.map(({ destination, eduType, content, key, expiresTs }): OutboxItem => ({
+      destination,
+      kind: 'edu',
+      payload: { edu_type: eduType, content },
+      key: key === undefined ? undefined : `${eduType} ${key}`,
+      expiresTs,
+    }));
+    await this.outbox.enqueue(this.deps.ctx.db, items, this.clock());
+    for (const destination of new Set(edus.map((e) => e.destination))) this.kick(destination);
   }
 
   /**
@@ -202,7 +267,7 @@ export class FederationSender {
 
   /** Starts the destination's loop unless one is running (then it goes round again). */
   private kick(destination: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.queueOnly) return;
     if (this.sending.has(destination)) {
       this.resend.add(destination);
       return;
@@ -220,7 +285,7 @@ export class FederationSender {
     const backoff = await this.outbox.retryAfter(destination);
     if (backoff !== undefined && backoff.retryAfterTs > this.clock()) return this.retryLater(destination, backoff.retryAfterTs);
     while (!this.stopped) {
-      const batch = await this.outbox.take(destination);
+      const batch = await this.outbox.take(destination, this.clock());
       if (batch.ids.length === 0) return;
       const txnId = `${batch.ids[0]}-${batch.ids[batch.ids.length - 1]}`;
       try {
@@ -231,13 +296,17 @@ export class FederationSender {
           body: { origin: this.deps.serverName, origin_server_ts: this.clock(), pdus: batch.pdus, edus: batch.edus },
         });
       } catch (err) {
+        federationTransactions.labels('failed').inc();
         const interval = Math.min(backoff === undefined ? this.initialBackoffMs : backoff.intervalMs * 2, this.maxBackoffMs);
         await this.outbox.failed(destination, this.clock(), interval);
         this.deps.ctx.logger.info({ err, destination, retryInMs: interval }, 'federation sender: transaction failed; backing off');
         return this.retryLater(destination, this.clock() + interval);
       }
+      federationTransactions.labels('sent').inc();
+      federationSent.labels('pdu').inc(batch.pdus.length);
+      federationSent.labels('edu').inc(batch.edus.length);
       await this.outbox.ack(batch.ids);
-      if (backoff !== undefined) await this.outbox.succeeded(destination);
+      await this.status.delivered(destination, batch.pdus);
     }
   }
 
@@ -253,7 +322,12 @@ export class FederationSender {
 
   /** Tries a backing-off destination now (e.g. it just sent us a transaction, so it is back). */
   async wake(destination: string): Promise<void> {
-    await this.outbox.succeeded(destination);
+    await this.status.clearBackoff(this.deps.ctx.db, destination);
+    this.retryNow(destination);
+  }
+
+  /** Drops the destination's retry timer and sends now (its backoff was cleared in the database). */
+  private retryNow(destination: string): void {
     clearTimeout(this.timers.get(destination));
     this.timers.delete(destination);
     this.kick(destination);

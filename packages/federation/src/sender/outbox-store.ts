@@ -17,6 +17,10 @@ export interface OutboxItem {
   destination: string;
   kind: 'pdu' | 'edu';
   payload: unknown;
+  /** An EDU that replaces the destination's queued EDU with the same key (latest typing, receipt, presence). */
+  key?: string;
+  /** An EDU dropped unsent once this time (ms) has passed (typing). */
+  expiresTs?: number;
 }
 
 export class OutboxStore {
@@ -24,28 +28,52 @@ export class OutboxStore {
 
   async enqueue(q: Queryable, items: readonly OutboxItem[], now: number): Promise<void> {
     if (items.length === 0) return;
+    const keyed = items.filter((i) => i.key !== undefined);
+    if (keyed.length > 0) {
+      await q.query(
+        `DELETE FROM federation_outbox o USING unnest($1::text[], $2::text[]) AS k (d, key)
+         WHERE o.destination = k.d AND o.edu_key = k.key`,
+        [keyed.map((i) => i.destination), keyed.map((i) => i.key)],
+      );
+    }
     await q.query(
-      `INSERT INTO federation_outbox (destination, kind, payload_json, queued_ts)
-       SELECT d, k, p, $4 FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS x (d, k, p, ord) ORDER BY x.ord`,
-      [items.map((i) => i.destination), items.map((i) => i.kind), items.map((i) => JSON.stringify(i.payload)), now],
+      `INSERT INTO federation_outbox (destination, kind, payload_json, queued_ts, edu_key, expires_ts)
+       SELECT d, k, p, $4, key, exp FROM unnest($1::text[], $2::text[], $3::text[], $5::text[], $6::bigint[])
+         WITH ORDINALITY AS x (d, k, p, key, exp, ord) ORDER BY x.ord`,
+      [
+        items.map((i) => i.destination),
+        items.map((i) => i.kind),
+        items.map((i) => JSON.stringify(i.payload)),
+        now,
+        items.map((i) => i.key ?? null),
+        items.map((i) => i.expiresTs ?? null),
+      ],
     );
   }
 
-  /** The oldest rows of a destination: at most 50 PDUs and 100 EDUs. */
-  async take(destination: string): Promise<OutboxBatch> {
-    const { rows } = await this.db.query<{ id: string; kind: 'pdu' | 'edu'; payload_json: string }>(
-      `(SELECT id, kind, payload_json FROM federation_outbox WHERE destination = $1 AND kind = 'pdu' ORDER BY id LIMIT ${MAX_TXN_PDUS})
-       UNION ALL
-       (SELECT id, kind, payload_json FROM federation_outbox WHERE destination = $1 AND kind = 'edu' ORDER BY id LIMIT ${MAX_TXN_EDUS})
-       ORDER BY id`,
-      [destination],
-    );
-    const batch: OutboxBatch = { ids: [], pdus: [], edus: [] };
-    for (const r of rows) {
-      batch.ids.push(Number(r.id));
-      (r.kind === 'pdu' ? batch.pdus : batch.edus).push(JSON.parse(r.payload_json));
+  /** The oldest rows of a destination: at most 50 PDUs and 100 EDUs; EDUs expired at `now` are deleted instead. */
+  async take(destination: string, now = Date.now()): Promise<OutboxBatch> {
+    for (;;) {
+      const { rows } = await this.db.query<{ id: string; kind: 'pdu' | 'edu'; payload_json: string; expires_ts: string | null }>(
+        `(SELECT id, kind, payload_json, expires_ts FROM federation_outbox WHERE destination = $1 AND kind = 'pdu' ORDER BY id LIMIT ${MAX_TXN_PDUS})
+         UNION ALL
+         (SELECT id, kind, payload_json, expires_ts FROM federation_outbox WHERE destination = $1 AND kind = 'edu' ORDER BY id LIMIT ${MAX_TXN_EDUS})
+         ORDER BY id`,
+        [destination],
+      );
+      const expired = rows.filter((r) => r.expires_ts !== null && Number(r.expires_ts) <= now).map((r) => Number(r.id));
+      // Each round deletes at least one row, so this ends; the next round fills the batch up again.
+      if (expired.length > 0) {
+        await this.ack(expired);
+        continue;
+      }
+      const batch: OutboxBatch = { ids: [], pdus: [], edus: [] };
+      for (const r of rows) {
+        batch.ids.push(Number(r.id));
+        (r.kind === 'pdu' ? batch.pdus : batch.edus).push(JSON.parse(r.payload_json));
+      }
+      return batch;
     }
-    return batch;
   }
 
   async ack(ids: readonly number[]): Promise<void> {
@@ -80,10 +108,6 @@ export class OutboxStore {
          failing_since_ts = COALESCE(federation_destinations.failing_since_ts, $4)`,
       [destination, now + intervalMs, intervalMs, now],
     );
-  }
-
-  async succeeded(destination: string): Promise<void> {
-    await this.db.query('DELETE FROM federation_destinations WHERE destination = $1', [destination]);
   }
 
   async position(instance: string): Promise<number | undefined> {

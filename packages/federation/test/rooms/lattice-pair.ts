@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { generateSigningKey, parseConfig, type HostResolver } from '@lattice/core';
 import { createTestDatabase, type Database } from '@lattice/storage';
 import { createClientApiApp, createRoomServices, registerAccount, type ClientApiContext } from '@lattice/client-api';
-import { syncRouter } from '@lattice/sync';
+import { syncRouter, type SyncExtension } from '@lattice/sync';
+import type { Router } from 'express';
 import { pino } from 'pino';
 import {
   FederationBackfill,
@@ -22,9 +23,22 @@ import {
   createFederationTransport,
   federationRoomsRouter,
   federationRouter,
+  type FederationDeps,
   type FederationRooms,
+  type FederationSenderOptions,
 } from '../../src/index.js';
 import type { TestCa } from '../support/test-ca.js';
+import { GENEROUS_RATE_LIMITS } from '../support/federation-server.js';
+
+/** What a suite adds to its servers (e.g. end-to-end encryption): routes, /sync sections, background work. */
+export interface LatticeExtension {
+  clientRouters?: Router[];
+  federationRouters?: Router[];
+  syncExtensions?: SyncExtension[];
+  stop?(): Promise<void>;
+}
+
+export type ExtendLattice = (parts: { deps: FederationDeps; sender: FederationSender; fed: FederationRooms }) => Promise<LatticeExtension>;
 
 export interface Lattice {
   serverName: string;
@@ -38,7 +52,14 @@ export interface Lattice {
   close(): Promise<void>;
 }
 
-export async function startLattice(kind: Database['kind'], hostname: string, ca: TestCa, resolve: HostResolver): Promise<Lattice> {
+export async function startLattice(
+  kind: Database['kind'],
+  hostname: string,
+  ca: TestCa,
+  resolve: HostResolver,
+  extend?: ExtendLattice,
+  senderOptions: FederationSenderOptions = { initialBackoffMs: 100 },
+): Promise<Lattice> {
   const { cert, key } = ca.issue([hostname, '127.0.0.1']);
   const fedServer = https.createServer({ cert, key });
   await new Promise<void>((r) => fedServer.listen(0, '127.0.0.1', r));
@@ -50,6 +71,7 @@ federation_custom_ca_list: ["${ca.caPath}"]
 ip_range_whitelist: ["127.0.0.1/32"]
 enable_registration: true
 enable_registration_without_verification: true
+${GENEROUS_RATE_LIMITS}
 `,
     { env: {}, configDir: '/tmp' },
   );
@@ -60,13 +82,20 @@ enable_registration_without_verification: true
   const ctx: ClientApiContext = { config, db, logger, rooms };
   const transport = createFederationTransport({ config, db, logger }, signingKey, { resolve });
   const deps = { ...transport, ctx };
-  const sender = new FederationSender(deps, { initialBackoffMs: 100 });
+  const sender = new FederationSender(deps, senderOptions);
   const fed = federationRoomsRouter(deps, { forward: (event, origin) => sender.forward(event, origin) });
   ctx.remoteMembership = new OutboundMembership(deps);
   ctx.remoteBackfill = new FederationBackfill(deps);
   ctx.remoteQueries = new FederationQueries(transport.client);
   ctx.remoteHierarchy = new FederationHierarchy(transport.client);
-  const app = createClientApiApp(ctx, { routers: [federationRouter(deps, [fed.router]), syncRouter(ctx)] });
+  const ext = (await extend?.({ deps, sender, fed })) ?? {};
+  const app = createClientApiApp(ctx, {
+    routers: [
+      federationRouter(deps, [fed.router, ...(ext.federationRouters ?? [])]),
+      syncRouter(ctx, { extensions: ext.syncExtensions ?? [] }),
+      ...(ext.clientRouters ?? []),
+    ],
+  });
   fedServer.on('request', app);
   const clientServer = http.createServer(app);
   await new Promise<void>((r) => clientServer.listen(0, '127.0.0.1', r));
@@ -95,6 +124,7 @@ enable_registration_without_verification: true
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
     async close() {
+      await ext.stop?.();
       await sender.stop();
       for (const s of [fedServer, clientServer]) {
         s.closeAllConnections();

@@ -52,6 +52,15 @@ export interface FederationServerOptions {
   signingKey?: SigningKey;
 }
 
+/** Suites join, invite and send in bursts (limits are tested in client-api and federation's rate-limit tests). */
+const GENEROUS = '{ per_second: 1000, burst_count: 1000 }';
+export const GENEROUS_RATE_LIMITS = `rc_message: ${GENEROUS}
+rc_joins: { local: ${GENEROUS}, remote: ${GENEROUS} }
+rc_joins_per_room: ${GENEROUS}
+rc_invites: { per_room: ${GENEROUS}, per_user: ${GENEROUS}, per_issuer: ${GENEROUS} }
+rc_room_creation: ${GENEROUS}
+rc_federation: { sleep_limit: 10000, reject_limit: 10000, concurrent: 100 }`;
+
 export async function startFederationServer(kind: DbKind, options: FederationServerOptions): Promise<FederationTestServer> {
   const { cert, key } = options.ca.issue([options.hostname, '127.0.0.1']);
   const server = https.createServer({ cert, key });
@@ -63,6 +72,7 @@ export async function startFederationServer(kind: DbKind, options: FederationSer
 trusted_key_servers: []
 federation_custom_ca_list: ["${options.ca.caPath}"]
 ip_range_whitelist: ["127.0.0.1/32"]
+${GENEROUS_RATE_LIMITS}
 ${options.yaml ?? ''}`,
     { env: {}, configDir: '/tmp' },
   );

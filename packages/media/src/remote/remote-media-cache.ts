@@ -46,6 +46,7 @@ export class RemoteMediaCache {
   /** The media, from the cache or fetched from its origin (404 when the origin has none). */
   async download(origin: string, mediaId: string, timeoutMs: number): Promise<RemoteContent> {
     const cached = await findRemoteMedia(this.db, origin, mediaId);
+    if (cached?.quarantinedBy) throw Errors.notFound('Unknown media ID');
     if (cached) return { path: this.paths.remoteContent(origin, mediaId), contentType: cached.contentType, uploadName: cached.uploadName };
     return this.once(`d|${origin}|${mediaId}`, async () => {
       const fetched = await this.fetch(origin, `download/${encodeURIComponent(mediaId)}`, `timeout_ms=${timeoutMs}`, timeoutMs);
@@ -59,6 +60,7 @@ export class RemoteMediaCache {
 
   /** A thumbnail made by the origin server, cached per normalised size. */
   async thumbnail(origin: string, mediaId: string, req: ThumbnailRequest, timeoutMs: number): Promise<RemoteContent> {
+    if ((await findRemoteMedia(this.db, origin, mediaId))?.quarantinedBy) throw Errors.notFound('Unknown media ID');
     const key = thumbnailKey(req);
     const path = this.paths.remoteThumbnail(origin, mediaId, key);
     const cachedType = await findRemoteThumbnail(this.db, origin, mediaId, key);
@@ -76,6 +78,7 @@ export class RemoteMediaCache {
   /** Cached media only (the unauthenticated legacy endpoints never fetch remote media). */
   async cachedDownload(origin: string, mediaId: string): Promise<RemoteContent | undefined> {
     const cached = await findRemoteMedia(this.db, origin, mediaId);
+    if (cached?.quarantinedBy) return undefined;
     return cached && { path: this.paths.remoteContent(origin, mediaId), contentType: cached.contentType, uploadName: cached.uploadName };
   }
 

@@ -6,21 +6,24 @@ export interface CachedRemoteMedia {
   contentType: string;
   uploadName: string | null;
   length: number;
+  /** Set by an admin's quarantine: never served while set. */
+  quarantinedBy?: string | null;
 }
 
 interface Row {
   content_type: string;
   upload_name: string | null;
   media_length: number;
+  quarantined_by: string | null;
 }
 
 export async function findRemoteMedia(db: Queryable, origin: string, mediaId: string): Promise<CachedRemoteMedia | undefined> {
   const { rows } = await db.query<Row>(
-    'SELECT content_type, upload_name, media_length FROM remote_media_cache WHERE media_origin = $1 AND media_id = $2',
+    'SELECT content_type, upload_name, media_length, quarantined_by FROM remote_media_cache WHERE media_origin = $1 AND media_id = $2',
     [origin, mediaId],
   );
   const row = rows[0];
-  return row && { contentType: row.content_type, uploadName: row.upload_name, length: Number(row.media_length) };
+  return row && { contentType: row.content_type, uploadName: row.upload_name, length: Number(row.media_length), quarantinedBy: row.quarantined_by };
 }
 
 export async function insertRemoteMedia(db: Queryable, origin: string, mediaId: string, media: CachedRemoteMedia, now: number): Promise<void> {

@@ -4,7 +4,7 @@
  * fills once, by its creator.
  */
 import { Errors } from '@lattice/core';
-import { methodNotAllowed, RateLimiter, requesterOf, requireAuth, type ClientApiContext } from '@lattice/client-api';
+import { enforceRateLimit, methodNotAllowed, requesterOf, requireAuth, type ClientApiContext } from '@lattice/client-api';
 import { Router, type Request } from 'express';
 import { queryString } from '../http/query.js';
 import type { MediaRepository, UploadInput } from '../media-repository.js';
@@ -13,7 +13,6 @@ import { uploadTooLarge } from '../store/file-writer.js';
 
 export function uploadRoutes(ctx: ClientApiContext, repo: MediaRepository, prefixes: string[]): Router {
   const auth = requireAuth(ctx);
-  const createLimiter = new RateLimiter(ctx.config.rc_media_create);
   const serverName = ctx.config.server_name;
   const router = Router();
 
@@ -41,7 +40,7 @@ export function uploadRoutes(ctx: ClientApiContext, repo: MediaRepository, prefi
     .route('/_matrix/media/v1/create')
     .post(auth, async (req, res) => {
       const { userId } = requesterOf(req);
-      createLimiter.consume(userId);
+      await enforceRateLimit(ctx, { name: 'rc_media_create', limit: ctx.config.rc_media_create, key: userId, requester: userId });
       const { mediaId, unusedExpiresAt } = await repo.create(userId);
       res.json({ content_uri: mxcUri(serverName, mediaId), unused_expires_at: unusedExpiresAt });
     })

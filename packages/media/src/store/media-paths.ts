@@ -30,7 +30,12 @@ export class MediaPaths {
   }
 
   localThumbnail(mediaId: string, key: ThumbnailKey): string {
-    return join(this.root, 'local_thumbnails', ...fanOut(mediaId), thumbnailName(key));
+    return join(this.localThumbnails(mediaId), thumbnailName(key));
+  }
+
+  /** The directory of every thumbnail of the media (removed with it). */
+  localThumbnails(mediaId: string): string {
+    return join(this.root, 'local_thumbnails', ...fanOut(mediaId));
   }
 
   /** Media of another server, cached: under the origin's directory (server names are validated: no '/'). */
@@ -39,7 +44,11 @@ export class MediaPaths {
   }
 
   remoteThumbnail(origin: string, mediaId: string, key: ThumbnailKey): string {
-    return join(this.root, 'remote_thumbnails', originDir(origin), ...fanOut(mediaId), thumbnailName(key));
+    return join(this.remoteThumbnails(origin, mediaId), thumbnailName(key));
+  }
+
+  remoteThumbnails(origin: string, mediaId: string): string {
+    return join(this.root, 'remote_thumbnails', originDir(origin), ...fanOut(mediaId));
   }
 
   /** A stored file's path under the store's root (its key in a storage bucket). */

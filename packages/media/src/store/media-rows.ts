@@ -12,6 +12,10 @@ export interface LocalMedia {
   contentType: string | null;
   uploadName: string | null;
   length: number | null;
+  /** The admin who quarantined it (never served while set). */
+  quarantinedBy: string | null;
+  /** Protected by an admin from quarantine and bulk deletion. */
+  safeFromQuarantine: boolean;
 }
 
 export interface StoredContent {
@@ -29,6 +33,8 @@ interface MediaRow {
   content_type: string | null;
   upload_name: string | null;
   media_length: number | null;
+  quarantined_by: string | null;
+  safe_from_quarantine: boolean;
 }
 
 export async function findLocalMedia(db: Queryable, mediaId: string): Promise<LocalMedia | undefined> {
@@ -44,6 +50,8 @@ export async function findLocalMedia(db: Queryable, mediaId: string): Promise<Lo
     contentType: r.content_type,
     uploadName: r.upload_name,
     length: r.media_length,
+    quarantinedBy: r.quarantined_by,
+    safeFromQuarantine: r.safe_from_quarantine,
   };
 }
 

@@ -72,6 +72,14 @@ export class S3Storage {
     return true;
   }
 
+  /** Removes the object `key` (S3 answers 204 whether or not it existed). */
+  async delete(key: string): Promise<void> {
+    const url = this.url(key);
+    const res = await fetch(url, { method: 'DELETE', headers: signS3Request('DELETE', url, {}, this.credentials) });
+    await res.arrayBuffer();
+    if (!res.ok && res.status !== 404) throw new Error(`S3 DELETE ${key} answered ${res.status}`);
+  }
+
   private url(key: string): URL {
     return new URL(`${this.base}/${encodeS3Path(this.config.prefix + key)}`);
   }

@@ -19,6 +19,12 @@ export interface MediaTestServer extends TestServer {
   storedFiles(): Promise<string[]>;
 }
 
+/** Every file under `root`, relative to it (none when it does not exist). */
+export async function filesUnder(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(root.length + 1));
+}
+
 export async function startMediaTestServer(
   kind: DbKind,
   config: Partial<HomeserverConfig> = {},
@@ -41,10 +47,7 @@ export async function startMediaTestServer(
   return {
     ...hs,
     storePath,
-    storedFiles: async () => {
-      const entries = await readdir(storePath, { recursive: true, withFileTypes: true }).catch(() => []);
-      return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(storePath.length + 1));
-    },
+    storedFiles: () => filesUnder(storePath),
     close: async () => {
       await hs.close();
       await rm(sandbox, { recursive: true, force: true });

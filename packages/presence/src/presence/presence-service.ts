@@ -18,6 +18,7 @@ import type { UserScopedRow } from '@lattice/replication';
 import { KeyedQueue } from '@lattice/rooms';
 import { DeviceSyncs } from './device-syncs.js';
 import type { PresenceOutbound } from './presence-outbound.js';
+import type { PresenceWriterLink } from './presence-writer-link.js';
 import { applyActivity, applySetPresence, applySyncEnd, applySyncStart, applyTimeouts, shouldNotify } from './presence-rules.js';
 import { offlinePresence, type PresenceState, type UserPresence } from './presence-state.js';
 import { loadNotOffline, loadPresence, writePresence } from './presence-store.js';
@@ -34,6 +35,8 @@ export interface PresenceServiceOptions {
   now?: () => number;
   outbound?: PresenceOutbound;
   sweepIntervalMs?: number;
+  /** The worker split: which users this writer owns, and how changes of the others reach their owner. */
+  link?: PresenceWriterLink;
 }
 
 export class PresenceService {
@@ -63,7 +66,11 @@ export class PresenceService {
   /** Loads the users not offline (their timers resume) and starts checking timers. */
   async start(): Promise<void> {
     if (!this.enabled || !this.writes) return;
-    for (const presence of await loadNotOffline(this.ctx.db)) if (!this.known.has(presence.userId)) this.known.set(presence.userId, presence);
+    for (const presence of await loadNotOffline(this.ctx.db)) {
+      // Remote users' rows (m.presence EDUs) run on their own server's timers, not ours.
+      if (serverNameOf(presence.userId) !== this.ctx.config.server_name || !this.owns(presence.userId)) continue;
+      if (!this.known.has(presence.userId)) this.known.set(presence.userId, presence);
+    }
     const interval = this.options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.timer = setInterval(() => {
       this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'presence timeout sweep failed'));
@@ -89,7 +96,7 @@ export class PresenceService {
 
   /** The user did something (sent an event): bumps last active, brings an idle user back online. */
   async userActive(userId: string): Promise<void> {
-    if (!this.enabled || !this.writes) return;
+    if (!this.enabled || !this.owns(userId)) return;
     await this.queue.run(userId, async () => {
       const prev = await this.get(userId);
       await this.commit(prev, applyActivity(prev, this.now()));
@@ -111,6 +118,7 @@ export class PresenceService {
   /** PUT /presence/{userId}/status. Returns once this worker has seen the change. */
   async set(userId: string, state: PresenceState, statusMsg: string | null): Promise<void> {
     if (!this.enabled) return; // accepted and ignored, as Synapse does with presence off
+    if (!this.owns(userId) && this.options.link) return this.options.link.set(userId, state, statusMsg);
     this.assertWriter();
     const position = await this.queue.run(userId, async () => {
       const prev = await this.get(userId);
@@ -125,7 +133,8 @@ export class PresenceService {
    * visible to this worker before this resolves, so the sync itself carries it.
    */
   async syncStarted(userId: string, deviceId: string, setPresence: PresenceState | undefined): Promise<() => void> {
-    if (!this.enabled || !this.writes || setPresence === 'offline') return () => undefined;
+    if (!this.enabled || setPresence === 'offline') return () => undefined;
+    if (!this.owns(userId)) return this.options.link ? this.options.link.syncStarted(userId, deviceId, setPresence) : () => undefined;
     this.devices.begin(userId, deviceId, setPresence ?? 'online', this.now());
     let ended = false;
     const end = (): void => {
@@ -205,6 +214,11 @@ export class PresenceService {
     const { hub, userWrites } = this.ctx.rooms;
     await userWrites.record(userId, { presence: position });
     await hub.waitForPositions({ presence: position }, POSITION_WAIT_MS);
+  }
+
+  /** This instance keeps `userId`'s presence (writes the stream, and is the user's owner among its writers). */
+  private owns(userId: string): boolean {
+    return this.writes && (this.options.link?.owns(userId) ?? true);
   }
 
   private assertWriter(): void {

@@ -74,9 +74,9 @@ export interface PresenceChange extends StoredPresence {
  * the same change (ChangedPresenceCache), and each checks the rooms against
  * its own in memory. Two index reads (changed rows by stream position, then
  * their rooms by user), so the plan does not depend on table statistics.
- * Rooms come from local_current_membership: presence rows are local users'
- * (remote users' presence, from m.presence EDUs, would need their rooms from
- * current state).
+ * Rooms come from local_current_membership for local users; remote users'
+ * (presence from m.presence EDUs) have none there, so theirs come from
+ * current state (joinedRoomsOf).
  */
 export async function presenceChangesBetween(db: Queryable, from: number, to: number): Promise<PresenceChange[]> {
   const changed = await select(db, 'p.stream_id > $1 AND p.stream_id <= $2', [from, to]);
@@ -86,12 +86,27 @@ export async function presenceChangesBetween(db: Queryable, from: number, to: nu
     [changed.map((p) => p.userId)],
   );
   const rooms = new Map<string, string[]>();
-  for (const r of rows) {
-    const list = rooms.get(r.user_id);
-    if (list) list.push(r.room_id);
-    else rooms.set(r.user_id, [r.room_id]);
-  }
+  const add = (userId: string, roomId: string): void => {
+    const list = rooms.get(userId);
+    if (list) list.push(roomId);
+    else rooms.set(userId, [roomId]);
+  };
+  for (const r of rows) add(r.user_id, r.room_id);
+  const remote = await joinedRoomsOf(db, changed.filter((p) => !rooms.has(p.userId)).map((p) => p.userId));
+  for (const r of remote) add(r.userId, r.roomId);
   return changed.map((p) => ({ ...p, rooms: rooms.get(p.userId) ?? [] }));
+}
+
+/** Rooms users are joined to per current state (remote users: their memberships by user, checked against current state). */
+export async function joinedRoomsOf(db: Queryable, userIds: readonly string[]): Promise<Array<{ userId: string; roomId: string }>> {
+  if (userIds.length === 0) return [];
+  const { rows } = await db.query<{ user_id: string; room_id: string }>(
+    `SELECT DISTINCT m.user_id, m.room_id FROM room_memberships m
+     JOIN current_state_events c ON c.room_id = m.room_id AND c.type = 'm.room.member' AND c.state_key = m.user_id AND c.membership = 'join'
+     WHERE m.user_id = ANY($1::text[])`,
+    [userIds],
+  );
+  return rows.map((r) => ({ userId: r.user_id, roomId: r.room_id }));
 }
 
 /** Presence of the observer and every user sharing a joined room with them, at or below `to`, offline users left out (initial sync). */

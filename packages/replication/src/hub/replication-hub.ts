@@ -18,6 +18,8 @@ import { GapFiller } from '../redis/gap-filler.js';
 import { MemoryStreamWriter } from '../writers/memory-stream-writer.js';
 import { StreamWriter, claimWriterPosition } from '../writers/stream-writer.js';
 import { HeldRows } from './held-rows.js';
+import { StalledWriters } from '../fencing/stalled-writers.js';
+import { awaitPreviousIncarnations, verifyWriterTag } from '../fencing/writer-incarnation.js';
 
 export interface ReplicationHubOptions {
   db: Database;
@@ -43,6 +45,15 @@ export interface ReplicationHubOptions {
    * without a source only moves its position. Unused with a reliable transport.
    */
   rowSources?: Partial<Record<DurableStreamName, StreamRowSource>>;
+  /**
+   * Stream-writer fencing over PostgreSQL (the worker split): every
+   * connection of this process carries `applicationName`
+   * (writerApplicationName of this instance and incarnation). A writer that
+   * crashed or went silent stops holding multi-writer streams back
+   * (StalledWriters), and at start this writer waits out transactions of its
+   * previous incarnation. Absent: no fencing (one process writes everything).
+   */
+  fencing?: { applicationName: string; staleAfterMs?: number };
 }
 
 export type UpdateHandler<S extends StreamName> = (update: StreamUpdate<StreamRows[S]>) => void;
@@ -65,6 +76,7 @@ export class ReplicationHub {
   private readonly logger: Logger;
   private unsubscribe: (() => void) | undefined;
   private gaps: GapFiller | undefined;
+  private stalled: StalledWriters | undefined;
 
   private constructor(
     readonly transport: ReplicationTransport,
@@ -98,6 +110,17 @@ export class ReplicationHub {
       logger,
     });
     hub.gaps = gaps;
+    if (options.fencing) {
+      await verifyWriterTag(db, options.fencing.applicationName);
+      hub.stalled = new StalledWriters({
+        db,
+        positions,
+        instanceName,
+        publish: (update) => transport.publish(update),
+        logger,
+        staleAfterMs: options.fencing.staleAfterMs,
+      });
+    }
     const unsubscribe = transport.subscribe((update) => gaps.receive(update));
     // Updates published while the transport was down are lost: catch up from the database.
     const offConnected = transport.onConnected?.(() => {
@@ -108,13 +131,15 @@ export class ReplicationHub {
       offConnected?.();
     };
     for (const stream of writes) {
+      const claim = await claimWriterPosition(db, stream);
+      if (options.fencing) await awaitPreviousIncarnations(db, stream, instanceName, options.fencing.applicationName, claim, logger);
       const writer = new StreamWriter({
         db,
         stream,
         instance: instanceName,
         transport,
         logger,
-        initialPosition: await claimWriterPosition(db, stream),
+        initialPosition: claim,
         storedPosition: positions.writerPosition(stream, instanceName),
         flushDelayMs: options.flushDelayMs,
       });
@@ -197,6 +222,7 @@ export class ReplicationHub {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.gaps?.close();
+    this.stalled?.close();
     await Promise.all([...this.streamWriters.values()].map((w) => w.close()));
     this.notifier.abortAll();
   }
@@ -212,6 +238,7 @@ export class ReplicationHub {
     }
     const rowsPosition = update.rowsPosition ?? position;
     const advanced = this.positions.apply(update);
+    if (advanced) this.stalled?.heard(update);
     // Readers serve a stream up to its safe position (the minimum over its writers), so rows
     // wake waiters only once that covers them: with several writers, a row of one is held
     // until the others have announced positions past it (else a woken /sync finds nothing,
@@ -231,6 +258,7 @@ export class ReplicationHub {
     if (instance !== this.instanceName) {
       this.streamWriters.get(stream as DurableStreamName)?.observe(Math.max(position, rowsPosition));
     }
+    this.stalled?.check(stream);
   }
 }
 

@@ -49,6 +49,13 @@ export class GapFiller {
   constructor(private readonly options: GapFillerOptions) {}
 
   receive(update: StreamUpdate): void {
+    if (update.recovered) {
+      // Rows up to its position may never have been announced: always read them back.
+      const state = this.state(update.stream, update.instance);
+      if (state.queue) state.queue.push({ update, gap: true });
+      else this.process(state, update, true);
+      return;
+    }
     if (update.seq === undefined) {
       this.options.apply(update);
       return;
@@ -91,6 +98,8 @@ export class GapFiller {
   }
 
   private process(state: WriterState, update: StreamUpdate, gap: boolean): void {
+    // Several readers may recover the same writer: only one that moves it is worth a read.
+    if (update.recovered && update.position <= this.options.positions.writerPosition(update.stream, update.instance)) return;
     if (update.seq !== undefined) {
       const expected = state.lastSeq === undefined ? 1 : state.lastSeq + 1;
       // Also a gap: a seq from before (the writer restarted) or a first one above 1 (we started late).

@@ -65,12 +65,19 @@ export class RedisTransport implements ReplicationTransport {
   }
 
   publish(update: StreamUpdate): void {
+    // A recovered update speaks for another process's writer: it must not join that writer's numbering.
+    const stamped: StreamUpdate = update.recovered ? update : { ...update, seq: this.nextSeq(update) };
+    // Other processes first: this process's own subscribers (cache drops, wake-ups) must not
+    // delay the announcement, and an update they publish in turn goes out after this one.
+    if (!this.closed) this.send(JSON.stringify({ o: this.id, u: stamped } satisfies Envelope));
+    this.local.publish(stamped);
+  }
+
+  private nextSeq(update: StreamUpdate): number {
     const key = `${update.stream}\u0000${update.instance}`;
     const seq = (this.seqs.get(key) ?? 0) + 1;
     this.seqs.set(key, seq);
-    const stamped: StreamUpdate = { ...update, seq };
-    this.local.publish(stamped);
-    if (!this.closed) this.send(JSON.stringify({ o: this.id, u: stamped } satisfies Envelope));
+    return seq;
   }
 
   subscribe(handler: (update: StreamUpdate) => void): () => void {

@@ -80,6 +80,18 @@ export interface RemoteJoin {
   authChain: RoomEvent[];
 }
 
+/**
+ * What federation writes through: the RemoteEventPersister of the process that
+ * owns the room, or (in the worker split) a client of that process.
+ */
+export interface RemoteEventsApi {
+  acceptEvents(roomId: string, incoming: readonly IncomingEvent[]): Promise<RemoteEventResult[]>;
+  backfillEvents(roomId: string, incoming: readonly IncomingEvent[]): Promise<RemoteEventResult[]>;
+  storeOutliers(roomId: string, events: readonly RoomEvent[], version: RoomVersion): Promise<RemoteEventResult[]>;
+  storeLocalMembershipOutlier(event: RoomEvent, version: RoomVersion): Promise<RemoteEventResult>;
+  joinRoom(input: RemoteJoin): Promise<SendResult>;
+}
+
 /** Outliers written per statement (bounds the statement's parameters for very large rooms). */
 const OUTLIER_CHUNK = 500;
 /** Longest run of synchronous auth checks before the event loop gets a turn. */
@@ -93,7 +105,7 @@ interface Accepted {
   group?: number;
 }
 
-export class RemoteEventPersister {
+export class RemoteEventPersister implements RemoteEventsApi {
   private readonly clock: () => number;
 
   constructor(

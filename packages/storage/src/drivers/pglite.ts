@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
-import type { Database, QueryResult, ScriptRunner } from '../database.js';
+import type { Database, PoolStats, QueryResult, ScriptRunner } from '../database.js';
 import { ScopedDatabase, type Driver } from '../scoped-database.js';
 import { PG_TYPE, parseInt8 } from '../value-types.js';
 
@@ -50,6 +50,8 @@ function runnerOn(target: PGlite | Transaction): ScriptRunner {
 class PgliteDriver implements Driver {
   readonly kind = 'pglite' as const;
   private readonly top: ScriptRunner;
+  /** Top-level statements and transactions submitted and not yet done: one runs, the rest wait. */
+  private inFlight = 0;
 
   // PGlite is one connection: its own mutex already queues top-level statements
   // behind a running transaction, so a transaction is never interleaved.
@@ -58,19 +60,32 @@ class PgliteDriver implements Driver {
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    return this.top.query<R>(sql, params);
+    return this.tracked(() => this.top.query<R>(sql, params));
   }
 
   exec(sql: string): Promise<void> {
-    return this.top.exec(sql);
+    return this.tracked(() => this.top.exec(sql));
   }
 
   begin<T>(fn: (conn: ScriptRunner) => Promise<T>): Promise<T> {
-    return this.pglite.transaction((tx) => fn(runnerOn(tx)));
+    return this.tracked(() => this.pglite.transaction((tx) => fn(runnerOn(tx))));
   }
 
   close(): Promise<void> {
     return this.pglite.close();
+  }
+
+  poolStats(): PoolStats {
+    return { total: 1, idle: this.inFlight === 0 ? 1 : 0, waiting: Math.max(0, this.inFlight - 1) };
+  }
+
+  private async tracked<T>(run: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await run();
+    } finally {
+      this.inFlight--;
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, QueryResult, ScriptRunner } from '../database.js';
+import type { Database, PoolStats, QueryResult, ScriptRunner } from '../database.js';
 import { ScopedDatabase, type Driver } from '../scoped-database.js';
 import { PG_TYPE, parseInt8 } from '../value-types.js';
 import { StatementNames } from './statement-names.js';
@@ -15,6 +15,11 @@ export interface PostgresOptions {
   /** Pool bounds (Synapse's cp_min / cp_max). */
   min?: number;
   max?: number;
+  /**
+   * application_name of every connection (stream writer fencing finds a
+   * writer's backends by it, see writer-activity.ts). A connection string's own wins.
+   */
+  applicationName?: string;
 }
 
 // pg-types' signature only admits its builtin oid enum; any oid works at run time.
@@ -93,6 +98,10 @@ class PostgresDriver implements Driver {
   close(): Promise<void> {
     return this.pool.end();
   }
+
+  poolStats(): PoolStats {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
 }
 
 /** A Database over a `pg` Pool. */
@@ -106,6 +115,7 @@ export function openPostgres(options: PostgresOptions): Database {
     database: options.database,
     min: options.min,
     max: options.max ?? 10,
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
     types: typeParsers,
   });
   return new ScopedDatabase(new PostgresDriver(pool));

@@ -3,7 +3,7 @@
  * a room one is joined to, through the TypingManager (which expires it).
  */
 import { Errors } from '@lattice/core';
-import { methodNotAllowed, objectBody, optionalBoolean, requireAuth, type ClientApiContext } from '@lattice/client-api';
+import { isShadowBanned, methodNotAllowed, objectBody, optionalBoolean, requesterOf, requireAuth, type ClientApiContext } from '@lattice/client-api';
 import { Router, type Request, type Response } from 'express';
 import { requireOwnUser } from './own-user.js';
 import { requireJoined } from './room-access.js';
@@ -29,7 +29,8 @@ export function typingRouter(ctx: ClientApiContext): Router {
     if (typing === undefined) throw Errors.missingParam('typing');
     const timeout = typing ? timeoutOf(body) : 0;
     await requireJoined(ctx.rooms.store, req.params.roomId, userId);
-    ctx.rooms.typing.setTyping(req.params.roomId, userId, typing, timeout);
+    // A shadow-banned user's typing reaches nobody.
+    if (!isShadowBanned(requesterOf(req))) ctx.rooms.typing.setTyping(req.params.roomId, userId, typing, timeout);
     res.json({});
   }
 

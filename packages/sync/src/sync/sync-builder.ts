@@ -19,7 +19,7 @@ import type { ClientApiContext } from '@lattice/client-api';
 import type { UnreadCounter } from '../notifications/unread-counts.js';
 import type { SyncServices } from '../services.js';
 import { GLOBAL_ROOM, accountDataBetween } from '../stores/account-data.js';
-import { ignoredUsers, invitesBlocked } from '@lattice/client-api';
+import { expiryCutoffs, ignoredUsers, invitesBlocked } from '@lattice/client-api';
 import { membershipsAsOf, roomSummaries, type MembershipAt, type RoomSummaryFacts } from '../stores/sync-reads.js';
 import { ephemeralEvents, type EphemeralEvent } from './ephemeral.js';
 import { formatSyncEvent, type FormatContext } from './event-format.js';
@@ -152,7 +152,9 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   const joinedIds = timelineRooms.filter((r) => r.section === 'join').map((r) => r.roomId);
   const receiptsFrom = initial || fullState ? 0 : since!.get('receipts').min;
   const [timelines, ephemeral] = await Promise.all([
-    loadTimelines({ db, store, userId, filter, ignored }, timelineRooms.map((r) => r.window)),
+    expiryCutoffs(ctx.config, store, timelineRooms.map((r) => r.roomId)).then((expiredBefore) =>
+      loadTimelines({ db, store, userId, filter, ignored, expiredBefore }, timelineRooms.map((r) => r.window)),
+    ),
     filter.skips.ephemeral
       ? Promise.resolve(new Map<string, EphemeralEvent[]>())
       : ephemeralEvents(db, ctx.rooms.typing, {

@@ -5,6 +5,7 @@
  * were left out. Windows of every room are read together.
  */
 import type { CompiledFilter } from '@lattice/core';
+import { isExpired } from '@lattice/client-api';
 import { assessVisibility, type RoomStore, type StoredEvent } from '@lattice/rooms';
 import type { Database } from '@lattice/storage';
 import { recentEventIds, type TimelineWindow } from '../stores/sync-reads.js';
@@ -34,6 +35,8 @@ export interface TimelineOptions {
   userId: string;
   filter: CompiledFilter;
   ignored: ReadonlySet<string>;
+  /** Message retention: per room, messages sent before this time have expired and are left out. */
+  expiredBefore?: ReadonlyMap<string, number>;
 }
 
 interface RoomProgress {
@@ -114,6 +117,11 @@ function consume(p: RoomProgress, events: StoredEvent[], batch: number, limit: n
     if (p.kept.length === limit) {
       // An earlier event of the window exists that the timeline leaves out: a gap.
       p.limited = true;
+      p.exhausted = true;
+      return;
+    }
+    // An expired message (retention): what lies before it has expired too, and is not read through.
+    if (isExpired(stored.event, opts.expiredBefore)) {
       p.exhausted = true;
       return;
     }

@@ -6,12 +6,14 @@
  * the write produced.
  */
 import express, { type Router } from 'express';
-import { Errors, MatrixError, ROOM_VERSIONS, type Logger } from '@lattice/core';
-import type { ReplicationHub, WritePositions } from '@lattice/replication';
+import { requestContext } from '@lattice/client-api';
+import { MatrixError, ROOM_VERSIONS, type Logger } from '@lattice/core';
+import type { ReplicationHub } from '@lattice/replication';
 import type { CreateRoomOptions, EventDraft, EventPersisterApi, SendResult, TxnKey } from '@lattice/rooms';
 import { eventPersisterFor } from '../topology/shard.js';
 import { requireInternalSecret } from './internal-auth.js';
-import { INTERNAL_PREFIX, type InternalError, type InternalRequest, type InternalResponse } from './wire.js';
+import { internalErrors, internalHandler } from './internal-handler.js';
+import { INTERNAL_PREFIX } from './wire.js';
 
 export interface PersisterEndpointOptions {
   persister: EventPersisterApi;
@@ -36,26 +38,16 @@ const DEFAULT_CATCH_UP_MS = 10_000;
 export function persisterEndpoint(opts: PersisterEndpointOptions): Router {
   const { persister, hub } = opts;
   const router = express.Router();
-  router.use(INTERNAL_PREFIX, requireInternalSecret(opts.secret), express.json({ limit: opts.maxBodyBytes }));
+  // The caller's request id (X-Request-Id) tags every line logged while the call is handled.
+  router.use(INTERNAL_PREFIX, requestContext(opts.logger), requireInternalSecret(opts.secret), express.json({ limit: opts.maxBodyBytes }));
 
-  const call = <A, R>(produce: (args: A) => Promise<R>, positionsOf: (result: R) => WritePositions): express.RequestHandler =>
-    async (req, res, next) => {
-      try {
-        const body = req.body as InternalRequest<A> | undefined;
-        if (!body || typeof body !== 'object' || typeof body.args !== 'object' || body.args === null) {
-          throw Errors.badJson('internal call: expected {positions, args}');
-        }
-        await hub.waitForPositions(sanitize(body.positions), opts.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_MS);
-        const result = await produce(body.args);
-        res.json({ result, positions: positionsOf(result) } satisfies InternalResponse<R>);
-      } catch (err) {
-        next(err);
-      }
-    };
+  const timeout = opts.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_MS;
 
   router.post(
     `${INTERNAL_PREFIX}/persister/create_room`,
-    call<CreateRoomOptions, { roomId: string; events: SendResult[] }>(
+    internalHandler<CreateRoomOptions, { roomId: string; events: SendResult[] }>(
+      hub,
+      timeout,
       (args) => {
         // The room version's rules are this process's own, looked up by id: never a wire copy of them.
         const version = ROOM_VERSIONS.get(String(args.version?.id));
@@ -67,7 +59,9 @@ export function persisterEndpoint(opts: PersisterEndpointOptions): Router {
   );
   router.post(
     `${INTERNAL_PREFIX}/persister/create_event`,
-    call<CreateEventArgs, SendResult>(
+    internalHandler<CreateEventArgs, SendResult>(
+      hub,
+      timeout,
       (args) => {
         const owner = eventPersisterFor(String(args.draft?.room_id), opts.persisters);
         if (owner !== opts.instanceName) {
@@ -79,29 +73,6 @@ export function persisterEndpoint(opts: PersisterEndpointOptions): Router {
       (result) => ({ events: result.streamOrdering }),
     ),
   );
-  router.use(INTERNAL_PREFIX, ((err, _req, res, _next) => {
-    const wire = toWireError(err);
-    if (wire.status >= 500) opts.logger.error({ err }, 'internal call failed');
-    res.status(wire.status).json(wire);
-  }) as express.ErrorRequestHandler);
+  router.use(INTERNAL_PREFIX, internalErrors(opts.logger));
   return router;
-}
-
-/** Only finite numbers per stream: anything else from the wire is dropped. */
-function sanitize(positions: unknown): WritePositions {
-  const out: Record<string, number> = {};
-  if (positions && typeof positions === 'object') {
-    for (const [stream, p] of Object.entries(positions)) if (typeof p === 'number' && Number.isFinite(p)) out[stream] = p;
-  }
-  return out as WritePositions;
-}
-
-function toWireError(err: unknown): InternalError {
-  if (err instanceof MatrixError) return { status: err.status, errcode: err.errcode, error: err.message, extra: err.extra };
-  const status = (err as { status?: unknown }).status;
-  // express.json's own errors (bad JSON, too large) carry a 4xx status.
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    return { status, errcode: status === 413 ? 'M_TOO_LARGE' : 'M_BAD_JSON', error: (err as Error).message };
-  }
-  return { status: 500, errcode: 'M_UNKNOWN', error: 'Internal server error' };
 }

@@ -5,13 +5,11 @@
  * (bounded) before the call returns, so the handler answers its client only
  * once this worker has seen the write. Client-API handlers do not change.
  */
-import { MatrixError } from '@lattice/core';
-import type { ReplicationHub, UserWritePositions, WritePositions } from '@lattice/replication';
+import type { ReplicationHub, UserWritePositions } from '@lattice/replication';
 import type { CreateRoomOptions, EventDraft, EventPersisterApi, SendResult, TxnKey } from '@lattice/rooms';
 import { eventPersisterFor } from '../topology/shard.js';
-import { internalAuthHeader } from './internal-auth.js';
+import { internalCall } from './internal-client.js';
 import type { CreateEventArgs } from './persister-endpoint.js';
-import { INTERNAL_PREFIX, type InternalError, type InternalRequest, type InternalResponse } from './wire.js';
 
 export interface RemotePersisterOptions {
   /** The configured event persisters (stream_writers.events). */
@@ -54,26 +52,20 @@ export class RemoteEventPersister implements EventPersisterApi {
   }
 
   private async call<A, R>(instance: string, method: string, userId: string, args: A): Promise<R> {
-    const { hub, userWrites } = this.opts;
-    const body: InternalRequest<A> = { positions: await userWrites.get(userId), args };
-    let response: Response;
-    try {
-      response = await fetch(`${this.opts.urlOf(instance)}${INTERNAL_PREFIX}/persister/${method}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...internalAuthHeader(this.opts.secret) },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-      });
-    } catch (err) {
-      // Nothing is known about the outcome; a client retry with the same txnId is deduplicated by the persister.
-      throw new MatrixError(503, 'M_UNKNOWN', `event persister ${instance} unreachable: ${(err as Error).message}`);
-    }
-    const payload = (await response.json().catch(() => undefined)) as InternalResponse<R> | InternalError | undefined;
-    if (!response.ok || !payload || !('result' in payload)) {
-      const e = payload as InternalError | undefined;
-      throw new MatrixError(e?.status ?? 502, e?.errcode ?? 'M_UNKNOWN', e?.error ?? `event persister ${instance} answered ${response.status}`, e?.extra ?? {});
-    }
-    await hub.waitForPositions(payload.positions as WritePositions, this.opts.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_MS);
-    return payload.result;
+    const { opts } = this;
+    // Nothing is known about the outcome of a failed call; a client retry with the same txnId is deduplicated by the persister.
+    return internalCall<A, R>(
+      {
+        urlOf: opts.urlOf,
+        secret: opts.secret,
+        hub: opts.hub,
+        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        catchUpTimeoutMs: opts.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_MS,
+      },
+      instance,
+      `persister/${method}`,
+      await opts.userWrites.get(userId),
+      args,
+    );
   }
 }

@@ -8,9 +8,10 @@
 import type { Router } from 'express';
 import type { ClientApiContext } from '@lattice/client-api';
 import { adminRouter } from '@lattice/admin';
-import { createE2ee } from '@lattice/e2ee';
+import { appserviceRouter } from '@lattice/appservice';
+import { createE2ee, type RemoteKeysClient } from '@lattice/e2ee';
 import { MediaRepository, mediaRouter, previewRouter, type RemoteMediaTransport } from '@lattice/media';
-import { createPresenceFeatures, type PresenceFeatures } from '@lattice/presence';
+import { createPresenceFeatures, type PresenceFeatures, type PresenceOutbound, type PresenceWriterLink } from '@lattice/presence';
 import { createPushModule } from '@lattice/push';
 import { syncRouter } from '@lattice/sync';
 
@@ -21,6 +22,12 @@ export interface ClientFeaturesOptions {
   sendsPushes: boolean;
   /** How media of other servers is fetched; without it only local media is served. */
   remoteMedia?: RemoteMediaTransport;
+  /** Where this process's presence changes go to other servers (m.presence EDUs); only where the sender runs alongside. */
+  presenceOutbound?: PresenceOutbound;
+  /** Keys and to-device messages of other servers' users (federation); without it they are reported unreachable. */
+  remoteKeys?: RemoteKeysClient;
+  /** The worker split: the presence writer owning each user, where presence changes of users this process does not keep go. */
+  presenceLink?: PresenceWriterLink;
 }
 
 export interface ClientFeatures {
@@ -34,9 +41,9 @@ export interface ClientFeatures {
 export function clientFeatures(ctx: ClientApiContext, options: ClientFeaturesOptions): ClientFeatures {
   // Built once per process: these hold per-process state (sync caches, media upload waiters, presence timers).
   const media = MediaRepository.fromConfig(ctx.db, ctx.config);
-  const presence = createPresenceFeatures(ctx);
+  const presence = createPresenceFeatures(ctx, { outbound: options.presenceOutbound, link: options.presenceLink });
   if (options.runsPresenceTimers) presence.start().catch((err: unknown) => ctx.logger.error({ err }, 'presence failed to start'));
-  const e2ee = createE2ee(ctx);
+  const e2ee = createE2ee(ctx, { remote: options.remoteKeys });
   const push = createPushModule(ctx, { sendPushes: options.sendsPushes });
   const routers: Router[] = [
     syncRouter(ctx, { extensions: [presence.syncExtension, e2ee.syncExtension, push.syncExtension] }),
@@ -46,6 +53,7 @@ export function clientFeatures(ctx: ClientApiContext, options: ClientFeaturesOpt
     previewRouter(ctx, { media }),
     presence.clientRouter,
     adminRouter(ctx),
+    appserviceRouter(ctx),
   ];
   return {
     routers,

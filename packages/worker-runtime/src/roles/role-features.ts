@@ -11,31 +11,90 @@
 import type { Express } from 'express';
 import { DeviceListeners, createClientApiApp, type ClientApiContext } from '@lattice/client-api';
 import type { SigningKey, WorkerRole } from '@lattice/core';
-import { FederationHierarchy, FederationQueries, createFederationApp, createFederationTransport, federationRouter } from '@lattice/federation';
-import { createPresenceFeatures } from '@lattice/presence';
+import {
+  EphemeralEduSenders,
+  FederationBackfill,
+  FederationHierarchy,
+  FederationQueries,
+  FederationSender,
+  OutboundMembership,
+  OutboxEduQueue,
+  RECEIPT_EDU,
+  createE2eeFederation,
+  createFederationApp,
+  createFederationTransport,
+  federationRoomsRouter,
+  federationRouter,
+  receiptEduHandler,
+  type E2eeFederation,
+  type EduDispatcher,
+} from '@lattice/federation';
+import { createPresenceFeatures, type PresenceService } from '@lattice/presence';
 import { createPushModule, type PushModule } from '@lattice/push';
 import { MediaRepository, federationMediaRouter } from '@lattice/media';
+import { installAppserviceAuth, startAppserviceSender } from '@lattice/appservice';
+import { listenForPurgedRooms, startRetentionPurges } from '@lattice/admin';
 import { clientFeatures } from './client-features.js';
+import { presenceWriterLink } from '../internal/remote-presence-writer.js';
 
 export interface RoleFeatures {
   /** The app of the role's public listener; absent for roles without public traffic. */
   publicApp?: (trustProxy: boolean) => Express;
+  /** The process's presence service, on client-facing roles (a presence writer serves forwarded changes with it). */
+  presence?: PresenceService;
   close(): Promise<void>;
 }
 
 export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKey: SigningKey): RoleFeatures {
   const ctx: ClientApiContext = { ...base, devices: new DeviceListeners() };
+  // Appservice registrations are validated here, at start-up, in every role.
+  installAppserviceAuth(ctx);
   switch (role) {
     case 'event-persister':
+      // Rooms purged through the admin API leave this persister's memory too.
+      listenForPurgedRooms(ctx);
       // Notifications are evaluated as this persister's events commit; the federation sender sends them.
       return closing(createPushModule(ctx, { sendPushes: false }));
-    case 'federation-sender':
-      return closing(createPushModule(ctx, { sendPushes: true }));
+    case 'federation-sender': {
+      const push = createPushModule(ctx, { sendPushes: true });
+      // Outbound federation; typing, receipts and presence follow their streams (written by other processes).
+      const sender = new FederationSender({ ...createFederationTransport(ctx, signingKey), ctx });
+      const edus = new EphemeralEduSenders(ctx, sender);
+      edus.start({ followPresence: true });
+      sender.start().catch((err: unknown) => ctx.logger.error({ err }, 'federation sender failed to start'));
+      // Local users' device list changes to the servers sharing their rooms.
+      const e2ee = createE2eeFederation({ ...createFederationTransport(ctx, signingKey), ctx }, sender);
+      e2ee.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
+      // Appservice transactions leave from here too (one sender per appservice).
+      const appservices = startAppserviceSender(ctx);
+      appservices.catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));
+      // Message retention purges run in this one role of the split.
+      const retention = startRetentionPurges(ctx);
+      return {
+        close: async () => {
+          retention.stop();
+          await appservices.then((s) => s.stop(), () => undefined);
+          await e2ee.stop();
+          edus.stop();
+          await sender.stop();
+          await push.close();
+        },
+      };
+    }
     case 'federation-inbound': {
       const presence = createPresenceFeatures(ctx);
       // This server's media for other servers, behind the federation router's X-Matrix check.
       const media = federationMediaRouter(ctx, MediaRepository.fromConfig(ctx.db, ctx.config), []);
-      const routes = federationRouter({ ...createFederationTransport(ctx, signingKey), ctx }, [media]);
+      const deps = { ...createFederationTransport(ctx, signingKey), ctx };
+      // Other servers' queries of this server's users' devices and keys.
+      const e2ee = createE2eeFederation(deps, new OutboxEduQueue(ctx.db));
+      // Rooms: PDUs are staged here and written by each room's persister (rooms.remoteEvents); joins, leaves
+      // and knocks accepted here go to the outbox the federation-sender role sends from.
+      const outbox = new FederationSender(deps, { queueOnly: true });
+      const rooms = federationRoomsRouter(deps, { forward: (event, origin) => outbox.forward(event, origin) });
+      registerWritableEduHandlers(rooms.edus, ctx, e2ee);
+      rooms.processor.resume().catch((err: unknown) => ctx.logger.error({ err }, 'resuming staged federation PDUs failed'));
+      const routes = federationRouter(deps, [rooms.router, e2ee.router, media]);
       return {
         publicApp: (trustProxy) => createFederationApp(ctx.logger, [presence.federationRouter, routes], { trustProxy }),
         close: async () => presence.stop(),
@@ -51,19 +110,39 @@ export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKe
 
 function clientFacing(ctx: ClientApiContext, signingKey: SigningKey): RoleFeatures {
   const federation = createFederationTransport(ctx, signingKey);
+  const deps = { ...federation, ctx };
   ctx.remoteQueries = new FederationQueries(federation.client);
   ctx.remoteHierarchy = new FederationHierarchy(federation.client);
+  // Local users' joins of remote rooms and older history: written by the room's persister (rooms.remoteEvents).
+  ctx.remoteMembership = new OutboundMembership(deps);
+  ctx.remoteBackfill = new FederationBackfill(deps);
   const features = clientFeatures(ctx, {
     // Presence timers write the presence stream: only its writers run them.
     runsPresenceTimers: ctx.rooms.hub.writes('presence'),
     // Pushes leave from the federation sender.
     sendsPushes: false,
     remoteMedia: federation.media,
+    // Other servers' users' keys; their to-device messages go to the outbox the federation sender sends from.
+    remoteKeys: createE2eeFederation(deps, new OutboxEduQueue(ctx.db)).remoteKeys,
+    // Presence of users this process does not keep goes to their presence writer.
+    presenceLink: presenceWriterLink(ctx.config, { hub: ctx.rooms.hub, userWrites: ctx.rooms.userWrites, logger: ctx.logger }),
   });
   return {
     publicApp: (trustProxy) => createClientApiApp(ctx, { trustProxy, routers: features.routers }),
+    presence: features.presence.presence,
     close: () => features.close(),
   };
+}
+
+/**
+ * Inbound EDUs whose handlers write streams this process writes (stream_writers): receipts, device lists and
+ * to-device messages when federation-inbound is named among their writers. Typing (one writer) and presence
+ * (writers own local users) are not taken here.
+ */
+function registerWritableEduHandlers(edus: EduDispatcher, ctx: ClientApiContext, e2ee: E2eeFederation): void {
+  const { hub } = ctx.rooms;
+  if (hub.writes('receipts')) edus.register(RECEIPT_EDU, receiptEduHandler(ctx));
+  if (hub.writes('device_lists') && hub.writes('to_device')) e2ee.registerEdus(edus);
 }
 
 function closing(push: PushModule): RoleFeatures {

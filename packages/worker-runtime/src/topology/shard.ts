@@ -1,17 +1,15 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The event persister that owns a room (ARCHITECTURE.md §4, §5): rendezvous
- * (highest random weight) hashing of the room id over the configured
- * persisters. Every worker computes the same owner from the same list, and
- * adding or removing a persister moves only the rooms that it gains or loses.
+ * The instance that owns `key` among `instances`: rendezvous (highest random
+ * weight) hashing. Every worker computes the same owner from the same list,
+ * and adding or removing an instance moves only the keys that it gains or loses.
  */
-export function eventPersisterFor(roomId: string, persisters: readonly string[]): string {
-  if (persisters.length === 0) throw new Error('no event persisters configured (stream_writers.events)');
-  let best = persisters[0]!;
+export function rendezvousOwner(key: string, instances: readonly string[]): string {
+  let best = instances[0]!;
   let bestWeight = -1n;
-  for (const instance of persisters) {
-    const digest = createHash('sha256').update(instance).update('\u0000').update(roomId).digest();
+  for (const instance of instances) {
+    const digest = createHash('sha256').update(instance).update('\u0000').update(key).digest();
     const weight = digest.readBigUInt64BE(0);
     if (weight > bestWeight) {
       best = instance;
@@ -19,4 +17,16 @@ export function eventPersisterFor(roomId: string, persisters: readonly string[])
     }
   }
   return best;
+}
+
+/** The event persister that owns a room (ARCHITECTURE.md §4, §5): the room id hashed over the configured persisters. */
+export function eventPersisterFor(roomId: string, persisters: readonly string[]): string {
+  if (persisters.length === 0) throw new Error('no event persisters configured (stream_writers.events)');
+  return rendezvousOwner(roomId, persisters);
+}
+
+/** The presence writer that keeps a user's presence (devices, timers): the user id hashed over stream_writers.presence. */
+export function presenceWriterFor(userId: string, writers: readonly string[]): string {
+  if (writers.length === 0) throw new Error('no presence writers configured (stream_writers.presence)');
+  return rendezvousOwner(userId, writers);
 }

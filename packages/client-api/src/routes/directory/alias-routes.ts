@@ -39,6 +39,8 @@ export function aliasRouter(ctx: ClientApiContext): Router {
   async function create(req: Request<AliasParams>, res: Response): Promise<void> {
     const { userId } = requesterOf(req);
     const alias = checkNewAlias(ctx, req.params.roomAlias);
+    // An alias in an appservice's exclusive namespace is that appservice's to create (400 M_EXCLUSIVE).
+    ctx.appservices?.assertNotExclusive('alias', alias, requesterOf(req));
     const roomId = checkRoomId(requireString(objectBody(req), 'room_id'));
     await beforeRead(ctx.rooms, userId);
     if ((await store.roomVersion(roomId)) === undefined) throw Errors.notFound(`Room ${roomId} not found`);

@@ -58,7 +58,9 @@ async function serversInRoom(ctx: ClientApiContext, roomId: string, stored: read
 /** A local alias's room and the servers that know it, or undefined (GET /directory/room, federation /query/directory). */
 export async function resolveRoomAlias(ctx: ClientApiContext, alias: string): Promise<{ room_id: string; servers: string[] } | undefined> {
   if (!isLocalAlias(ctx, alias)) return undefined;
-  const record = await getAlias(ctx.db, alias);
+  let record = await getAlias(ctx.db, alias);
+  // An unknown alias in an appservice's namespace: the appservice may create it now (GET /_matrix/app/v1/rooms/{alias}).
+  if (!record && (await ctx.appservices?.queryAlias(alias))) record = await getAlias(ctx.db, alias);
   if (!record) return undefined;
   return { room_id: record.roomId, servers: await serversInRoom(ctx, record.roomId, record.servers) };
 }

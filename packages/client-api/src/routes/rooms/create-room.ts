@@ -15,9 +15,11 @@ import { roomIdOfAlias } from '../directory/aliases.js';
 import { setRoomVisibility } from '../directory/room-visibility.js';
 import { parseCreateRoomRequest, type CreateRoomRequest } from './create-room-request.js';
 import { planCreateRoom } from './create-room-plan.js';
+import { isShadowBanned } from '../../accounts/shadow-ban.js';
 import { checkInvitee } from './invitees.js';
 import { profileContent, sendMemberEvent } from './member-events.js';
 import { afterWrite } from './read-your-writes.js';
+import { limitInvites, limitRoomCreation } from '../../ratelimit/membership-limits.js';
 
 const roomInUse = (alias: string) => new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} is already in use`);
 
@@ -56,12 +58,19 @@ export function createRoomRouter(ctx: ClientApiContext): Router {
   const router = Router();
 
   async function handle(req: Request, res: Response): Promise<void> {
-    const { userId } = requesterOf(req);
+    const requester = requesterOf(req);
+    const { userId } = requester;
     const request = parseCreateRoomRequest(objectBody(req), {
       creator: userId,
       serverName: ctx.config.server_name,
       defaultRoomVersion: ctx.config.default_room_version,
     });
+    // A shadow-banned creator gets the room, but nobody is invited to it.
+    if (isShadowBanned(requester)) request.invite = [];
+    // room_alias_name in an appservice's exclusive namespace is that appservice's (400 M_EXCLUSIVE).
+    if (request.alias !== undefined) ctx.appservices?.assertNotExclusive('alias', request.alias, requester);
+    await limitRoomCreation(ctx, userId);
+    await limitInvites(ctx, userId, undefined, request.invite);
     res.json({ room_id: await createRoom(ctx, userId, request) });
   }
 

@@ -10,12 +10,15 @@ import { requesterOf, requireAuth } from '../../http/auth.js';
 import { objectBody, optionalObjectBody } from '../../http/body.js';
 import { methodNotAllowed } from '../../http/unrecognized.js';
 import { optionalString } from '../../http/validate.js';
+import { fakeEventId, isShadowBanned } from '../../accounts/shadow-ban.js';
 import { assessForRequester } from '../timeline/requester-visibility.js';
 import { timelineClientEvents } from '../timeline/serialize.js';
 import { checkEventId } from './ids.js';
 import { afterWrite, beforeRead } from './read-your-writes.js';
 import { checkRedactionAllowed } from './redaction-power.js';
 import { knownRoom } from './room-lookup.js';
+import { limitMessages } from '../../ratelimit/rate-limits.js';
+import { appserviceTs } from '../../http/appservice-ts.js';
 
 type SendParams = { roomId: string; eventType: string; txnId: string };
 type RedactParams = { roomId: string; eventId: string; txnId: string };
@@ -27,12 +30,15 @@ export function eventsRouter(ctx: ClientApiContext): Router {
   const { persister, store } = ctx.rooms;
 
   async function send(req: Request<SendParams>, res: Response): Promise<void> {
-    const { userId, deviceId } = requesterOf(req);
+    const requester = requesterOf(req);
+    const { userId, deviceId } = requester;
     const { eventType, txnId } = req.params;
     const content = objectBody(req);
     const room = await knownRoom(ctx, req.params.roomId);
+    if (isShadowBanned(requester)) return void res.json({ event_id: fakeEventId() });
+    await limitMessages(ctx, userId);
     const result = await persister.createEvent(
-      { room_id: room.roomId, type: eventType, sender: userId, content },
+      { room_id: room.roomId, type: eventType, sender: userId, content, ...appserviceTs(req) },
       { txn: { userId, deviceId, txnId } },
     );
     await afterWrite(ctx.rooms, userId, result.streamOrdering);
@@ -40,12 +46,15 @@ export function eventsRouter(ctx: ClientApiContext): Router {
   }
 
   async function redact(req: Request<RedactParams>, res: Response): Promise<void> {
-    const { userId, deviceId } = requesterOf(req);
+    const requester = requesterOf(req);
+    const { userId, deviceId } = requester;
     const { txnId } = req.params;
     const redacts = checkEventId(req.params.eventId);
     const reason = optionalString(optionalObjectBody(req), 'reason');
     const room = await knownRoom(ctx, req.params.roomId);
+    if (isShadowBanned(requester)) return void res.json({ event_id: fakeEventId() });
     await checkRedactionAllowed(ctx, room, userId, redacts);
+    await limitMessages(ctx, userId);
     const result = await persister.createEvent(
       { room_id: room.roomId, type: 'm.room.redaction', sender: userId, content: reason === undefined ? {} : { reason }, redacts },
       { txn: { userId, deviceId, txnId } },

@@ -13,6 +13,7 @@ import { requesterOf, requireAuth } from '../../http/auth.js';
 import { objectBody, optionalObjectBody } from '../../http/body.js';
 import { methodNotAllowed } from '../../http/unrecognized.js';
 import { optionalString, requireString } from '../../http/validate.js';
+import { isShadowBanned } from '../../accounts/shadow-ban.js';
 import { checkRoomId, checkUserId } from './ids.js';
 import { assertGuestsCanJoin } from './guest-access.js';
 import { checkInvitee } from './invitees.js';
@@ -21,7 +22,9 @@ import { assertNotRejectingServerNotices } from './server-notice-invite.js';
 import { joinChanges, memberContent, sendMemberEvent, type MembershipChangeRequest } from './member-events.js';
 import { isRestrictedJoinRule, restrictedJoinAuthoriser } from './restricted-join.js';
 import { afterWrite } from './read-your-writes.js';
+import { limitInvites, limitJoin } from '../../ratelimit/membership-limits.js';
 import { knownRoom, knownRoomByIdOrAlias, type KnownRoom } from './room-lookup.js';
+import { assertRoomNotBlocked } from './blocked-rooms.js';
 
 /** Memberships a room can be forgotten from. */
 const FORGETTABLE = new Set(['leave', 'ban']);
@@ -38,6 +41,7 @@ type RoomOrAliasParams = { roomIdOrAlias: string };
 
 /** Joins `userId` to a known room (a no-op when already joined with the same profile). */
 export async function joinRoom(ctx: ClientApiContext, room: KnownRoom, userId: string, reason?: string): Promise<void> {
+  await assertRoomNotBlocked(ctx.db, room.roomId);
   const { store, persister } = ctx.rooms;
   const change: MembershipChangeRequest = { roomId: room.roomId, sender: userId, target: userId, membership: 'join', reason };
   const [current, joinRules] = await Promise.all([
@@ -63,10 +67,12 @@ export function membershipRouter(ctx: ClientApiContext): Router {
     const { userId, isGuest } = requesterOf(req);
     // server_name / via only matter for rooms on other servers (federation).
     const reason = optionalString(optionalObjectBody(req), 'reason');
+    if (req.params.roomIdOrAlias.startsWith('!')) await assertRoomNotBlocked(ctx.db, req.params.roomIdOrAlias);
     const remoteRoomId = isGuest ? undefined : await joinThroughFederation(ctx, req.params.roomIdOrAlias, userId, viaServers(req.query), reason);
     if (remoteRoomId !== undefined) return void res.json({ room_id: remoteRoomId });
     const room = await knownRoomByIdOrAlias(ctx, req.params.roomIdOrAlias);
     if (isGuest) await assertGuestsCanJoin(ctx, room.roomId);
+    await limitJoin(ctx, userId, room.roomId, 'local');
     await joinRoom(ctx, room, userId, reason);
     res.json({ room_id: room.roomId });
   }
@@ -74,10 +80,12 @@ export function membershipRouter(ctx: ClientApiContext): Router {
   async function joinById(req: Request<RoomParams>, res: Response): Promise<void> {
     const { userId, isGuest } = requesterOf(req);
     const reason = optionalString(optionalObjectBody(req), 'reason');
+    await assertRoomNotBlocked(ctx.db, req.params.roomId);
     const remoteRoomId = isGuest ? undefined : await joinThroughFederation(ctx, req.params.roomId, userId, viaServers(req.query), reason);
     if (remoteRoomId !== undefined) return void res.json({ room_id: remoteRoomId });
     const room = await knownRoom(ctx, req.params.roomId);
     if (isGuest) await assertGuestsCanJoin(ctx, room.roomId);
+    await limitJoin(ctx, userId, room.roomId, 'local');
     await joinRoom(ctx, room, userId, reason);
     res.json({ room_id: room.roomId });
   }
@@ -124,11 +132,14 @@ export function membershipRouter(ctx: ClientApiContext): Router {
    */
   function actOnUser(membership: 'invite' | 'leave' | 'ban', targetRule?: TargetRule) {
     return async (req: Request<RoomParams>, res: Response): Promise<void> => {
-      const { userId } = requesterOf(req);
+      const requester = requesterOf(req);
+      const { userId } = requester;
       const body = objectBody(req);
       const target = checkUserId(requireString(body, 'user_id'));
       const reason = optionalString(body, 'reason');
       const room = await knownRoom(ctx, req.params.roomId);
+      if (membership === 'invite' && isShadowBanned(requester)) return void res.json({});
+      if (membership === 'invite') await limitInvites(ctx, userId, room.roomId, [target]);
       if (membership === 'invite' && (await inviteThroughFederation(ctx, room.roomId, userId, target, reason))) return void res.json({});
       if (membership === 'invite') await checkInvitee(ctx, target);
       if (targetRule) {

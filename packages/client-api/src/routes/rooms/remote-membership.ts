@@ -11,6 +11,7 @@ import { getProfile } from '../../stores/profiles.js';
 import { lookUpRoomAlias } from '../directory/aliases.js';
 import { checkRoomIdOrAlias } from './ids.js';
 import { afterWrite } from './read-your-writes.js';
+import { limitJoin } from '../../ratelimit/membership-limits.js';
 
 export interface RemoteMembership {
   /** Joins through one of `servers` (tried in order); resolves with the join's events-stream position. */
@@ -86,6 +87,7 @@ export async function joinThroughFederation(
     return server === undefined ? [] : [server];
   });
   if (target === undefined) return undefined;
+  await limitJoin(ctx, userId, target.roomId, 'remote');
   const profile = await getProfile(ctx.db, userId);
   const content: Record<string, unknown> = { membership: 'join' };
   if (profile?.displayname) content['displayname'] = profile.displayname;

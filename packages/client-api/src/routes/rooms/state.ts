@@ -10,12 +10,15 @@ import { objectBody } from '../../http/body.js';
 import { methodNotAllowed } from '../../http/unrecognized.js';
 import { clientEventsFor } from './client-events.js';
 import { afterWrite, beforeRead } from './read-your-writes.js';
+import { fakeEventId, isShadowBanned } from '../../accounts/shadow-ban.js';
 import { assertInvitesAllowed } from '../../accounts/invite-permission.js';
 import { evictGuestsIfClosed } from './guest-access.js';
 import { assertNotRejectingServerNotices } from './server-notice-invite.js';
 import { readableState } from './room-access.js';
 import { knownRoom } from './room-lookup.js';
+import { limitMessages } from '../../ratelimit/rate-limits.js';
 import { checkStateEventContent } from './state-content-checks.js';
+import { appserviceTs } from '../../http/appservice-ts.js';
 
 type StateParams = { roomId: string; eventType: string; stateKey?: string };
 
@@ -49,11 +52,16 @@ export function stateRouter(ctx: ClientApiContext): Router {
   }
 
   async function put(req: Request<StateParams>, res: Response): Promise<void> {
-    const { userId } = requesterOf(req);
+    const requester = requesterOf(req);
+    const { userId } = requester;
     const { eventType, stateKey = '' } = req.params;
     const content = objectBody(req);
     const room = await knownRoom(ctx, req.params.roomId);
+    // Membership changes go through as in Synapse (joins, leaves, kicks), except invites; other state is dropped.
+    const dropped = eventType !== 'm.room.member' || content['membership'] === 'invite';
+    if (isShadowBanned(requester) && dropped) return void res.json({ event_id: fakeEventId() });
     await checkStateEventContent(ctx, room, eventType, content);
+    await limitMessages(ctx, userId);
     // Raw member events get the membership endpoints' rules: invite permission, the notices room's invite.
     if (eventType === 'm.room.member' && content['membership'] === 'invite' && isLocalUser(ctx, stateKey)) {
       await assertInvitesAllowed(ctx.db, stateKey);
@@ -61,7 +69,7 @@ export function stateRouter(ctx: ClientApiContext): Router {
     if (eventType === 'm.room.member' && content['membership'] === 'leave' && stateKey === userId) {
       await assertNotRejectingServerNotices(ctx, room.roomId, userId);
     }
-    const result = await ctx.rooms.persister.createEvent({ room_id: room.roomId, type: eventType, state_key: stateKey, sender: userId, content });
+    const result = await ctx.rooms.persister.createEvent({ room_id: room.roomId, type: eventType, state_key: stateKey, sender: userId, content, ...appserviceTs(req) });
     await afterWrite(ctx.rooms, userId, result.streamOrdering);
     if (eventType === 'm.room.guest_access' && stateKey === '') await evictGuestsIfClosed(ctx, room.roomId);
     res.json({ event_id: result.event.event_id });

@@ -1,0 +1,43 @@
+/**
+ * After a purge deleted a room's rows, every worker drops what it cached about
+ * the room: the purge writes a `caches` stream row naming the room (when this
+ * process writes that stream), and every process with the admin API listens
+ * for those rows. Its own caches are dropped at once.
+ */
+import type { ClientApiContext } from '@lattice/client-api';
+import { recordCacheInvalidation, type CacheRow } from '@lattice/replication';
+import type { EventPersister } from '@lattice/rooms';
+
+export const PURGED_ROOM_CACHE = 'admin_purged_room';
+
+const listening = new WeakSet<object>();
+
+function forgetLocally(ctx: ClientApiContext, roomIds: readonly string[]): void {
+  const persister = ctx.rooms.persister as Partial<EventPersister>;
+  for (const roomId of roomIds) {
+    ctx.rooms.store.forgetRoomCaches(roomId);
+    persister.forgetRoom?.(roomId);
+  }
+}
+
+/** Subscribes this process's caches to purge announcements (once per hub). */
+export function listenForPurgedRooms(ctx: ClientApiContext): void {
+  const { hub } = ctx.rooms;
+  if (listening.has(hub)) return;
+  listening.add(hub);
+  hub.onUpdate('caches', (update) => {
+    const rooms = (update.rows as CacheRow[]).flatMap((row) => (row.cache === PURGED_ROOM_CACHE ? (row.keys ?? []) : []));
+    if (rooms.length > 0) forgetLocally(ctx, rooms);
+  });
+}
+
+export async function announcePurgedRoom(ctx: ClientApiContext, roomId: string): Promise<void> {
+  forgetLocally(ctx, [roomId]);
+  const { hub } = ctx.rooms;
+  if (!hub.writes('caches')) return;
+  const row: CacheRow = { cache: PURGED_ROOM_CACHE, keys: [roomId] };
+  await hub.writer('caches').write(ctx.db, async (tx, position) => {
+    await recordCacheInvalidation(tx, position, hub.instanceName, row);
+    return [row];
+  });
+}
