@@ -46,6 +46,9 @@ export interface QueuedEdu {
   expiresTs?: number;
 }
 
+/** A room's other servers → events-stream position of their earliest current join. */
+type RoomServers = Map<string, number>;
+
 /** Rooms whose servers the sender keeps in memory. */
 const ROOM_SERVERS_CACHED = 10_000;
 /** Events read per catch-up round. */
@@ -71,11 +74,12 @@ export class FederationSender {
   private readonly status: DestinationStatusStore;
   private stopped = false;
   /**
-   * Each room's other servers (from current state), kept until a membership
-   * event of the room goes by: most events are in rooms whose servers did not
-   * change, and rooms with no other server need nothing read at all.
+   * Each room's other servers (from current state) with the events-stream
+   * position of their earliest current join, kept until a membership event of
+   * the room goes by: most events are in rooms whose servers did not change,
+   * and rooms with no other server need nothing read at all.
    */
-  private readonly roomServers = new Lru<string, string[]>(ROOM_SERVERS_CACHED);
+  private readonly roomServers = new Lru<string, RoomServers>(ROOM_SERVERS_CACHED);
 
   constructor(
     private readonly deps: FederationDeps,
@@ -104,7 +108,7 @@ export class FederationSender {
       let concernsOthers = false;
       for (const row of update.rows) {
         if (row.type === 'm.room.member') this.roomServers.delete(row.room_id);
-        if (this.roomServers.get(row.room_id)?.length !== 0) concernsOthers = true;
+        if (this.roomServers.get(row.room_id)?.size !== 0) concernsOthers = true;
       }
       if (concernsOthers) setImmediate(() => void this.catchUp());
     });
@@ -168,7 +172,7 @@ export class FederationSender {
     const [stored, version] = await Promise.all([store.getEvent(event.event_id), store.roomVersion(event.room_id)]);
     if (stored === undefined || version === undefined) return;
     const pdu = wirePdu(stored, version);
-    const destinations = (await this.destinations(event.room_id, event.type, event.state_key)).filter((d) => d !== origin);
+    const destinations = [...(await this.destinations(event.room_id, event.type, event.state_key)).keys()].filter((d) => d !== origin);
     await this.outbox.enqueue(this.deps.ctx.db, destinations.map((destination) => ({ destination, kind: 'pdu' as const, payload: pdu })), this.clock());
     for (const d of destinations) this.kick(d);
   }
@@ -209,7 +213,10 @@ export class FederationSender {
       // Which events go anywhere, from the rows alone; only those are loaded.
       const sends: Array<{ eventId: string; roomId: string; destinations: string[] }> = [];
       for (const r of rows) {
-        const destinations = await this.destinationsOf(r.room_id, r.type, r.state_key ?? undefined);
+        const servers = await this.destinationsOf(r.room_id, r.type, r.state_key ?? undefined);
+        // A server gets the events from its join on: a catch-up running late must not send it older history.
+        const position = Number(r.stream_ordering);
+        const destinations = [...servers].filter(([, since]) => since < position).map(([server]) => server);
         if (destinations.length > 0) sends.push({ eventId: r.event_id, roomId: r.room_id, destinations });
       }
       const events = sends.length > 0 ? await rooms.store.getEvents(sends.map((s) => s.eventId)) : new Map();
@@ -236,7 +243,7 @@ export class FederationSender {
   }
 
   /** destinations(), from the per-room cache for events that cannot change the room's servers. */
-  private async destinationsOf(roomId: string, type: string, stateKey: string | undefined): Promise<string[]> {
+  private async destinationsOf(roomId: string, type: string, stateKey: string | undefined): Promise<RoomServers> {
     if (type === 'm.room.member') {
       // Read fresh, and the room's entry goes: later events see the servers after this one.
       this.roomServers.delete(roomId);
@@ -250,19 +257,30 @@ export class FederationSender {
     return servers;
   }
 
-  /** Other servers with joined members; for a membership event also the target's server (it learns of a kick or ban). */
-  private async destinations(roomId: string, type: string, stateKey: string | undefined): Promise<string[]> {
-    const { rows } = await this.deps.ctx.db.query<{ state_key: string }>(
-      `SELECT state_key FROM current_state_events WHERE room_id = $1 AND type = 'm.room.member' AND membership = 'join'`,
+  /**
+   * Other servers with joined members, each with the position of its earliest current join; for a
+   * membership event also the target's server (it learns of a kick or ban), from the start.
+   */
+  private async destinations(roomId: string, type: string, stateKey: string | undefined): Promise<RoomServers> {
+    const { rows } = await this.deps.ctx.db.query<{ state_key: string; stream_ordering: string }>(
+      `SELECT c.state_key, e.stream_ordering FROM current_state_events c JOIN events e ON e.event_id = c.event_id
+       WHERE c.room_id = $1 AND c.type = 'm.room.member' AND c.membership = 'join'`,
       [roomId],
     );
-    const servers = new Set(rows.map((r) => serverNameOf(r.state_key)).filter((s): s is string => s !== undefined));
+    const servers: RoomServers = new Map();
+    for (const r of rows) {
+      const server = serverNameOf(r.state_key);
+      if (server === undefined) continue;
+      const since = Number(r.stream_ordering);
+      const earliest = servers.get(server);
+      if (earliest === undefined || since < earliest) servers.set(server, since);
+    }
     if (type === 'm.room.member' && stateKey !== undefined) {
       const target = serverNameOf(stateKey);
-      if (target !== undefined) servers.add(target);
+      if (target !== undefined) servers.set(target, Number.NEGATIVE_INFINITY);
     }
     servers.delete(this.deps.serverName);
-    return [...servers];
+    return servers;
   }
 
   /** Starts the destination's loop unless one is running (then it goes round again). */

@@ -25,9 +25,10 @@ describe.each(DB_KINDS)('federation sender (%s)', (kind) => {
 
   const deps = () => ({ ctx: server.ctx, serverName: 'test.local', signingKey: generateSigningKey('s'), keyRing, client });
 
-  async function roomWithRita(): Promise<string> {
+  async function roomWithRita(before: (roomId: string) => Promise<void> = async () => undefined): Promise<string> {
     const created = await server.request<{ room_id: string }>('POST', v3('/createRoom'), { token: alice.access_token, body: { preset: 'public_chat', room_version: '10' } });
     const roomId = created.body.room_id;
+    await before(roomId);
     const store = server.ctx.rooms.store;
     const ev = async (t: string) => (await store.currentStateEvent(roomId, t, ''))!.event;
     const { rows } = await server.db.query<{ event_id: string }>('SELECT event_id FROM event_forward_extremities WHERE room_id = $1', [roomId]);
@@ -90,5 +91,29 @@ describe.each(DB_KINDS)('federation sender (%s)', (kind) => {
     const { rows } = await server.db.query('SELECT destination, retry_interval_ms, failing_since_ts FROM federation_destinations');
     expect(rows).toEqual([{ destination: REMOTE, retry_interval_ms: 0, failing_since_ts: null }]);
     expect(early).toBeTruthy();
+  });
+
+  test("a catch-up running after a server joined sends it the events from its join on, not the room's older history", async () => {
+    // A sender that stops at once: its stored position is before everything below.
+    const idle = new FederationSender(deps(), { initialBackoffMs: 30 });
+    await idle.start();
+    await idle.stop();
+    const roomId = await roomWithRita(async (id) => {
+      await say(id, 'before rita', 'b1');
+    });
+    await say(roomId, 'after rita', 'a1');
+    const seen: FederationRequest[] = [];
+    client.handler = (req) => {
+      seen.push(req);
+      return {};
+    };
+    const late = new FederationSender(deps(), { initialBackoffMs: 30 });
+    await late.start();
+    await drained(late);
+    await late.stop();
+    const bodies = seen
+      .filter((r) => r.path.startsWith('/_matrix/federation/v1/send/'))
+      .flatMap((r) => (r.body as { pdus: Array<{ room_id: string; content: { body?: string } }> }).pdus.filter((p) => p.room_id === roomId).map((p) => p.content.body));
+    expect(bodies).toEqual(['after rita']);
   });
 });
