@@ -17,6 +17,7 @@ import { pino } from 'pino';
 import { createClientApiApp, createRoomServices, registerAccount } from '@lattice/client-api';
 import { generateSigningKey, parseConfig } from '@lattice/core';
 import { mediaRouter } from '@lattice/media';
+import { BENCH_RATE_LIMITS } from './lib/bench-rate-limits.js';
 import { createTestDatabase } from '@lattice/storage';
 
 const MB = 1024 * 1024;
@@ -27,7 +28,7 @@ const dir = await mkdtemp(path.join(os.tmpdir(), 'lattice-media-bench-'));
 const db = await createTestDatabase('postgres');
 const logger = pino({ level: 'silent' });
 const config = parseConfig(
-  `server_name: bench.local\nmedia_store_path: ${JSON.stringify(path.join(dir, 'store'))}\nmax_upload_size: 300M\n`,
+  `server_name: bench.local\nmedia_store_path: ${JSON.stringify(path.join(dir, 'store'))}\nmax_upload_size: 300M\n${BENCH_RATE_LIMITS}`,
   { env: {}, configDir: dir },
 );
 const rooms = await createRoomServices({ db, config, signingKey: generateSigningKey('b'), instanceName: 'master', logger });

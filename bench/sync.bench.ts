@@ -10,6 +10,7 @@ import { generateSigningKey, parseConfig } from '@lattice/core';
 import { createTestDatabase } from '@lattice/storage';
 import { syncRouter } from '@lattice/sync';
 import { pino } from 'pino';
+import { BENCH_RATE_LIMITS } from './lib/bench-rate-limits.js';
 import { measureLatency } from './lib/measure.js';
 
 const ROOMS = 100;
@@ -36,7 +37,7 @@ function percentiles(samples: number[]): string {
 async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
   const db = await createTestDatabase(kind);
   const logger = pino({ level: 'silent' });
-  const config = parseConfig('server_name: bench.local\n', { env: {} });
+  const config = parseConfig(`server_name: bench.local\n${BENCH_RATE_LIMITS}`, { env: {} });
   const rooms = await createRoomServices({ db, config, signingKey: generateSigningKey('bench'), instanceName: 'bench', logger });
   const ctx: ClientApiContext = { config, db, logger, rooms };
   const server = createClientApiApp(ctx, { routers: [syncRouter(ctx)] }).listen(0, '127.0.0.1');

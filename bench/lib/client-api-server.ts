@@ -7,6 +7,7 @@ import { createClientApiApp, createRoomServices, type ClientApiAppOptions, type 
 import { generateSigningKey, parseConfig } from '@lattice/core';
 import { createTestDatabase } from '@lattice/storage';
 import { pino } from 'pino';
+import { BENCH_RATE_LIMITS } from './bench-rate-limits.js';
 
 export interface BenchServer {
   ctx: ClientApiContext;
@@ -17,7 +18,7 @@ export interface BenchServer {
 export async function startBenchServer(kind: 'pglite' | 'postgres', app?: (ctx: ClientApiContext) => ClientApiAppOptions): Promise<BenchServer> {
   const db = await createTestDatabase(kind);
   const logger = pino({ level: 'silent' });
-  const config = parseConfig('server_name: bench.local\n', { env: {} });
+  const config = parseConfig(`server_name: bench.local\n${BENCH_RATE_LIMITS}`, { env: {} });
   const rooms = await createRoomServices({ db, config, signingKey: generateSigningKey('bench'), instanceName: 'bench', logger });
   const ctx: ClientApiContext = { config, db, logger, rooms };
   const server = createClientApiApp(ctx, app?.(ctx)).listen(0, '127.0.0.1');
