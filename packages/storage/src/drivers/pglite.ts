@@ -3,6 +3,7 @@ import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 import type { Database, PoolStats, QueryResult, ScriptRunner } from '../database.js';
 import { ScopedDatabase, type Driver } from '../scoped-database.js';
 import { PG_TYPE, parseInt8 } from '../value-types.js';
+import { hasDatabaseFiles, initDatabaseFilesInChild } from './pglite-initdb.js';
 
 export interface PgliteOptions {
   /** Directory of the database files; omit for an in-memory database. */
@@ -96,5 +97,10 @@ export function pgliteDatabase(pglite: PGlite): Database {
 
 /** A Database over a new PGlite instance. */
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+  // A new database's files are made in a child process (pglite-initdb.ts: initdb's memory stays where it ran).
+  if (options.dataDir !== undefined && options.loadDataDir === undefined && !hasDatabaseFiles(options.dataDir)) {
+    await mkdir(options.dataDir, { recursive: true });
+    await initDatabaseFilesInChild(options.dataDir);
+  }
   return pgliteDatabase(await createPglite(options));
 }
