@@ -176,6 +176,8 @@ async function writeConfig(processes, redisPort) {
       caches: readers,
       typing: [readers[0]],
     },
+    // Destinations are spread over the federation senders (Synapse's key).
+    federation_sender_instances: names('federation-sender'),
   });
   writeFileSync(configPath, YAML.stringify(config), { mode: 0o600 });
   return configPath;

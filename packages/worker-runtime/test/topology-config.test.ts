@@ -85,6 +85,17 @@ stream_writers:
 describe('rooms sharded over event persisters', () => {
   const rooms = Array.from({ length: 2000 }, (_, i) => `!room${i}:example.org`);
 
+  it('federation_sender_instances: a sender must be listed, and listed once', () => {
+    const env = { LATTICE_WORKER_APP: 'federation-sender', LATTICE_WORKER_NAME: 's3' };
+    expect(errorsOf(SPLIT + 'federation_sender_instances: [s1, s2]\n', env)).toEqual([
+      'worker_name: s3 runs federation-sender but is not in federation_sender_instances',
+    ]);
+    expect(errorsOf(SPLIT + 'federation_sender_instances: [s3, s3]\n', env)).toEqual(['federation_sender_instances: lists an instance twice']);
+    expect(errorsOf(SPLIT + 'federation_sender_instances: [s1, s3]\n', env)).toEqual([]);
+    // Unset: one sender sends to every destination.
+    expect(parseConfig(SPLIT, { env, configDir: '/tmp' }).federation_sender_instances).toEqual([]);
+  });
+
   it('every worker computes the same owner, and the rooms spread over the persisters', () => {
     const owners = rooms.map((r) => eventPersisterFor(r, ['p1', 'p2']));
     expect(rooms.map((r) => eventPersisterFor(r, ['p2', 'p1']))).toEqual(owners);

@@ -103,6 +103,12 @@ export interface WorkerTopologyConfig {
     'events' | 'account_data' | 'to_device' | 'device_lists' | 'presence' | 'receipts' | 'push_rules' | 'caches' | 'typing',
     string[]
   >;
+  /**
+   * Synapse's key: the federation-sender instances; destinations are spread over them by a consistent hash
+   * (empty: one sender sends to every destination). The first also runs the single-instance senders
+   * (application services, retention purges).
+   */
+  federation_sender_instances: string[];
 }
 
 /** accounts-extra-schema.ts: guests, login tokens, server notices (Synapse's keys). */

@@ -46,6 +46,8 @@ export const WORKER_KEYS: Record<string, Schema> = {
     // The in-memory typing stream has exactly one writer.
     typing: names(),
   }),
+  // Synapse's name: destinations are sharded over these federation-sender instances.
+  federation_sender_instances: names(),
 };
 
 /** Rules spanning the topology keys; only checked for a split worker (worker_app other than homeserver). */
@@ -70,6 +72,11 @@ export function workerTopologyRules(c: Record<string, unknown>): string[] {
       if (!(instance in instances)) errors.push(`stream_writers.${stream}: ${instance} is not in instance_map`);
     }
     if (new Set(list).size !== (list ?? []).length) errors.push(`stream_writers.${stream}: lists an instance twice`);
+  }
+  const senders = (c.federation_sender_instances ?? []) as string[];
+  if (new Set(senders).size !== senders.length) errors.push('federation_sender_instances: lists an instance twice');
+  if (role === 'federation-sender' && name && senders.length > 0 && !senders.includes(name)) {
+    errors.push(`worker_name: ${name} runs federation-sender but is not in federation_sender_instances`);
   }
   if (role === 'event-persister' && name && !(writers.events ?? []).includes(name)) {
     errors.push(`worker_name: ${name} runs event-persister but is not in stream_writers.events`);

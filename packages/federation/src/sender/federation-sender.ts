@@ -33,6 +33,11 @@ export interface FederationSenderOptions {
    * 0: never). Items this sender queues itself are sent at once.
    */
   sweepIntervalMs?: number;
+  /**
+   * The destinations this sender sends to (federation_sender_instances: each replica owns its share by a
+   * consistent hash). Every replica follows the same streams; each queues and sends only its own. Default: all.
+   */
+  owns?: (destination: string) => boolean;
 }
 
 /** An EDU for one destination (FederationSender.queueEdus). */
@@ -61,6 +66,7 @@ export class FederationSender {
   private readonly maxBackoffMs: number;
   private readonly clock: () => number;
   private readonly queueOnly: boolean;
+  private readonly owns: (destination: string) => boolean;
   private readonly sweepIntervalMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private position = 0;
@@ -92,6 +98,7 @@ export class FederationSender {
     this.maxBackoffMs = options.maxBackoffMs ?? 24 * 3600_000;
     this.clock = options.clock ?? Date.now;
     this.queueOnly = options.queueOnly ?? false;
+    this.owns = options.owns ?? (() => true);
     this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
   }
 
@@ -126,7 +133,7 @@ export class FederationSender {
 
   /** Sends what the outbox holds for destinations not backing off (queued by this process or another). */
   private async sweep(): Promise<void> {
-    for (const destination of await this.outbox.ready(this.clock())) this.kick(destination);
+    for (const destination of await this.outbox.ready(this.clock())) if (this.owns(destination)) this.kick(destination);
   }
 
   async stop(): Promise<void> {
@@ -140,6 +147,7 @@ export class FederationSender {
 
   /** Queues an EDU for a destination (typing, receipts, presence, device lists, to-device…). */
   async queueEdu(destination: string, eduType: string, content: Record<string, unknown>): Promise<void> {
+    if (!this.owns(destination)) return;
     await this.outbox.enqueue(this.deps.ctx.db, [{ destination, kind: 'edu', payload: { edu_type: eduType, content } }], this.clock());
     this.kick(destination);
   }
@@ -150,7 +158,8 @@ export class FederationSender {
    * dropped unsent after it: ephemeral EDUs (typing, receipts, presence)
    * never pile up for a server that is down.
    */
-  async queueEdus(edus: readonly QueuedEdu[]): Promise<void> {
+  async queueEdus(all: readonly QueuedEdu[]): Promise<void> {
+    const edus = all.filter((e) => this.owns(e.destination));
     if (edus.length === 0) return;
     const items = edus.map(({ destination, eduType, content, key, expiresTs }): OutboxItem => ({
       destination,
@@ -216,7 +225,7 @@ export class FederationSender {
         const servers = await this.destinationsOf(r.room_id, r.type, r.state_key ?? undefined);
         // A server gets the events from its join on: a catch-up running late must not send it older history.
         const position = Number(r.stream_ordering);
-        const destinations = [...servers].filter(([, since]) => since < position).map(([server]) => server);
+        const destinations = [...servers].filter(([server, since]) => since < position && this.owns(server)).map(([server]) => server);
         if (destinations.length > 0) sends.push({ eventId: r.event_id, roomId: r.room_id, destinations });
       }
       const events = sends.length > 0 ? await rooms.store.getEvents(sends.map((s) => s.eventId)) : new Map();
@@ -285,7 +294,7 @@ export class FederationSender {
 
   /** Starts the destination's loop unless one is running (then it goes round again). */
   private kick(destination: string): void {
-    if (this.stopped || this.queueOnly) return;
+    if (this.stopped || this.queueOnly || !this.owns(destination)) return;
     if (this.sending.has(destination)) {
       this.resend.add(destination);
       return;

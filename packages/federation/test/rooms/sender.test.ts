@@ -116,4 +116,43 @@ describe.each(DB_KINDS)('federation sender (%s)', (kind) => {
       .flatMap((r) => (r.body as { pdus: Array<{ room_id: string; content: { body?: string } }> }).pdus.filter((p) => p.room_id === roomId).map((p) => p.content.body));
     expect(bodies).toEqual(['after rita']);
   });
+
+  test('two sender instances share the destinations: each server gets each event once, from its owner only', async () => {
+    const other = 'other.test';
+    const otherKey = generateSigningKey('o1');
+    keyRing.add(other, otherKey);
+    const roomId = await roomWithRita();
+    // A member of a second server joins too.
+    const store = server.ctx.rooms.store;
+    const ev = async (t: string) => (await store.currentStateEvent(roomId, t, ''))!.event;
+    const { rows } = await server.db.query<{ event_id: string }>('SELECT event_id FROM event_forward_extremities WHERE room_id = $1', [roomId]);
+    const tip = (await store.getEvent(rows[0]!.event_id))!.event;
+    const sam = `@sam:${other}`;
+    const samJoin = signedEvent(v10, { room_id: roomId, type: 'm.room.member', state_key: sam, sender: sam, content: { membership: 'join' } }, [tip], [await ev('m.room.create'), await ev('m.room.power_levels'), await ev('m.room.join_rules')], { server: other, key: otherKey });
+    expect((await remoteEventsOf(server.ctx).acceptEvents(roomId, [{ event: samJoin }]))[0]?.outcome).toBe('accepted');
+
+    const bySender = new Map<string, FederationRequest[]>();
+    client.handler = (req) => {
+      const list = bySender.get(req.destination) ?? [];
+      list.push(req);
+      bySender.set(req.destination, list);
+      return {};
+    };
+    const owner = (destination: string) => (destination === REMOTE ? 'a' : 'b');
+    const [a, b] = (['a', 'b'] as const).map((name) => new FederationSender(deps(), { instanceName: `federation_sender/${name}`, initialBackoffMs: 30, owns: (d) => owner(d) === name }));
+    await Promise.all([a!.start(), b!.start()]);
+    const sent = [await say(roomId, 'shared 1', 'sh1'), await say(roomId, 'shared 2', 'sh2')];
+    await Promise.all([a!.catchUp(), b!.catchUp()]);
+    await drained(a!);
+    await drained(b!);
+    await Promise.all([a!.stop(), b!.stop()]);
+    for (const destination of [REMOTE, other]) {
+      const pdus = (bySender.get(destination) ?? [])
+        .filter((r) => r.path.startsWith('/_matrix/federation/v1/send/'))
+        .flatMap((r) => (r.body as { pdus: Array<{ content: { body?: string } }> }).pdus.map((p) => p.content.body))
+        .filter((body) => body?.startsWith('shared'));
+      expect([destination, pdus]).toEqual([destination, ['shared 1', 'shared 2']]);
+    }
+    expect(sent).toHaveLength(2);
+  });
 });

@@ -12,7 +12,6 @@ import type { Express } from 'express';
 import { DeviceListeners, createClientApiApp, type ClientApiContext } from '@lattice/client-api';
 import type { SigningKey, WorkerRole } from '@lattice/core';
 import {
-  EphemeralEduSenders,
   FederationBackfill,
   FederationHierarchy,
   FederationQueries,
@@ -32,9 +31,10 @@ import {
 import { createPresenceFeatures, type PresenceService } from '@lattice/presence';
 import { createPushModule, type PushModule } from '@lattice/push';
 import { MediaRepository, federationMediaRouter } from '@lattice/media';
-import { installAppserviceAuth, startAppserviceSender } from '@lattice/appservice';
-import { listenForPurgedRooms, startRetentionPurges } from '@lattice/admin';
+import { installAppserviceAuth } from '@lattice/appservice';
+import { listenForPurgedRooms } from '@lattice/admin';
 import { clientFeatures } from './client-features.js';
+import { startFederationSenderRole } from './federation-sender-role.js';
 import { presenceWriterLink } from '../internal/remote-presence-writer.js';
 
 export interface RoleFeatures {
@@ -55,32 +55,8 @@ export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKe
       listenForPurgedRooms(ctx);
       // Notifications are evaluated as this persister's events commit; the federation sender sends them.
       return closing(createPushModule(ctx, { sendPushes: false }));
-    case 'federation-sender': {
-      const push = createPushModule(ctx, { sendPushes: true });
-      // Outbound federation; typing, receipts and presence follow their streams (written by other processes).
-      const sender = new FederationSender({ ...createFederationTransport(ctx, signingKey), ctx });
-      const edus = new EphemeralEduSenders(ctx, sender);
-      edus.start({ followPresence: true });
-      sender.start().catch((err: unknown) => ctx.logger.error({ err }, 'federation sender failed to start'));
-      // Local users' device list changes to the servers sharing their rooms.
-      const e2ee = createE2eeFederation({ ...createFederationTransport(ctx, signingKey), ctx }, sender);
-      e2ee.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
-      // Appservice transactions leave from here too (one sender per appservice).
-      const appservices = startAppserviceSender(ctx);
-      appservices.catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));
-      // Message retention purges run in this one role of the split.
-      const retention = startRetentionPurges(ctx);
-      return {
-        close: async () => {
-          retention.stop();
-          await appservices.then((s) => s.stop(), () => undefined);
-          await e2ee.stop();
-          edus.stop();
-          await sender.stop();
-          await push.close();
-        },
-      };
-    }
+    case 'federation-sender':
+      return startFederationSenderRole(ctx, signingKey);
     case 'federation-inbound': {
       const presence = createPresenceFeatures(ctx);
       // This server's media for other servers, behind the federation router's X-Matrix check.

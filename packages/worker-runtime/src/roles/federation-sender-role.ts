@@ -1,0 +1,56 @@
+/**
+ * The federation-sender role: PDUs and EDUs to other servers, pushes to push
+ * gateways, and the senders that must run once (application services,
+ * retention purges). With several instances (federation_sender_instances, as
+ * in Synapse) each sends to its own share of the destinations, by the same
+ * rendezvous hash the persisters use for rooms: every instance follows the
+ * streams and queues and sends only its own destinations, so no destination
+ * ever has two transactions in flight. The first instance also runs what
+ * must run once: device list updates (a per-user chain of stream ids, queued
+ * for every destination through the outbox, which each owner sweeps),
+ * application services and retention.
+ */
+import type { ClientApiContext } from '@lattice/client-api';
+import type { SigningKey } from '@lattice/core';
+import { EphemeralEduSenders, FederationSender, OutboxEduQueue, createE2eeFederation, createFederationTransport } from '@lattice/federation';
+import { createPushModule } from '@lattice/push';
+import { startAppserviceSender } from '@lattice/appservice';
+import { startRetentionPurges } from '@lattice/admin';
+import { rendezvousOwner } from '../topology/shard.js';
+
+export interface FederationSenderRole {
+  close(): Promise<void>;
+}
+
+export function startFederationSenderRole(ctx: ClientApiContext, signingKey: SigningKey): FederationSenderRole {
+  const senders = ctx.config.federation_sender_instances;
+  const name = ctx.config.worker_name ?? 'federation-sender';
+  const sharded = senders.length > 1;
+  const first = senders.length === 0 || senders[0] === name;
+  const deps = { ...createFederationTransport(ctx, signingKey), ctx };
+  const push = createPushModule(ctx, { sendPushes: true });
+  const sender = new FederationSender(deps, {
+    // Each instance keeps its own catch-up position (its destinations' share of the events).
+    ...(senders.length > 0 ? { instanceName: `federation_sender/${name}` } : {}),
+    ...(sharded ? { owns: (destination: string) => rendezvousOwner(destination, senders) === name } : {}),
+  });
+  // Typing, receipts and presence follow their streams (written by other processes).
+  const edus = new EphemeralEduSenders(ctx, sender);
+  edus.start({ followPresence: true });
+  sender.start().catch((err: unknown) => ctx.logger.error({ err }, 'federation sender failed to start'));
+  const e2ee = first ? createE2eeFederation(deps, sharded ? new OutboxEduQueue(ctx.db) : sender) : undefined;
+  e2ee?.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
+  const appservices = first ? startAppserviceSender(ctx) : undefined;
+  appservices?.catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));
+  const retention = first ? startRetentionPurges(ctx) : undefined;
+  return {
+    close: async () => {
+      retention?.stop();
+      await appservices?.then((s) => s.stop(), () => undefined);
+      await e2ee?.stop();
+      edus.stop();
+      await sender.stop();
+      await push.close();
+    },
+  };
+}
