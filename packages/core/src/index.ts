@@ -38,3 +38,4 @@ export * from './outbound/outbound-error.js';
 export * from './outbound/vet-host.js';
 export * from './outbound/safe-fetch.js';
 export * from './runtime/load-on-use.js';
+export * from './runtime/time-slicer.js';

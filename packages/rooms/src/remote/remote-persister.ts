@@ -23,6 +23,7 @@ import {
   serverNameOf,
   stateKeyOf,
   toFederationPdu,
+  TimeSlicer,
   userPowerLevel,
   type RoomEvent,
   type RoomVersion,
@@ -451,8 +452,13 @@ export class RemoteEventPersister implements RemoteEventsApi {
       unique.delete(id);
     }
     const list = await citationOrderSliced([...unique.values()], SLICE_MS);
-    const citedElsewhere = [...new Set(list.flatMap((e) => authEventIds(e)))].filter((id) => !unique.has(id));
-    const stored = await this.store.getEvents(citedElsewhere);
+    const slicer = new TimeSlicer(SLICE_MS);
+    const citedElsewhere = new Set<string>();
+    for (const event of list) {
+      for (const id of authEventIds(event)) if (!unique.has(id)) citedElsewhere.add(id);
+      await slicer.pass();
+    }
+    const stored = await this.store.getEvents([...citedElsewhere]);
     const checked = new Map<string, KnownEvent>();
     const known = (id: string): KnownEvent | undefined => {
       const c = checked.get(id);
@@ -462,7 +468,6 @@ export class RemoteEventPersister implements RemoteEventsApi {
     };
     const createId = createEventIdOf(roomId, version);
     const persist: PersistEvent[] = [];
-    let sliceStart = performance.now();
     for (const event of list) {
       const create = createId === undefined ? undefined : (known(createId)?.event ?? unique.get(createId));
       const decision = checkAuth ? checkAuthEvents(event, known, version, create) : { ok: true as const };
@@ -471,10 +476,7 @@ export class RemoteEventPersister implements RemoteEventsApi {
       if (!decision.ok) p.rejectedReason = decision.reason;
       persist.push(p);
       results.set(event.event_id, decision.ok ? { eventId: event.event_id, outcome: 'outlier' } : { eventId: event.event_id, outcome: 'rejected', reason: decision.reason });
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await new Promise((r) => setImmediate(r));
-        sliceStart = performance.now();
-      }
+      await slicer.pass();
     }
     const localIds = new Set(localMemberships.map((e) => e.event_id));
     const positions = new Map<string, number>();
