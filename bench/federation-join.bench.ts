@@ -8,7 +8,9 @@
  * stall (perf_hooks monitorEventLoopDelay) and the peak RSS. The HTTP body's
  * JSON.parse is not included (one parse of the whole answer).
  */
+import { spawnSync } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { createRoomServices } from '@lattice/client-api';
 import {
   generateSigningKey,
@@ -102,4 +104,7 @@ async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
   await db.close();
 }
 
-for (const kind of ['pglite', 'postgres'] as const) await benchOn(kind);
+// One driver per process: the peak RSS of a run must not include what an earlier run left behind.
+const only = process.argv[2] as 'pglite' | 'postgres' | undefined;
+if (only !== undefined) await benchOn(only);
+else for (const kind of ['pglite', 'postgres']) spawnSync(process.execPath, [fileURLToPath(import.meta.url), kind], { stdio: 'inherit' });
