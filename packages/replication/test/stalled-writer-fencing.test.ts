@@ -113,8 +113,8 @@ describe('stream-writer fencing on postgres', () => {
     expect(reader.positions.writerPosition('caches', 'w1')).toBeLessThan(p1);
     expect(reader.positions.current('caches')).toBeLessThan(p1);
 
-    // The process dies: its connection drops, PostgreSQL aborts the transaction.
-    (inFlight as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    // The process dies: its connections drop, PostgreSQL aborts the open transaction.
+    for (const c of [inFlight, committer]) (c as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
     await until('the stream moves past w2\'s row', () => reader.positions.current('caches') >= b1);
     expect(seen).toContain('unannounced');
     expect(seen).toContain('from-w2');

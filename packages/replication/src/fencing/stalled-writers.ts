@@ -36,13 +36,13 @@ interface Watched {
 }
 
 /**
- * Keeps a writer that crashed, or went silent, from holding a multi-writer
+ * Keeps a writer that crashed from holding a multi-writer
  * stream's safe position back (ARCHITECTURE.md §4). When a writer lags behind
  * another writer of its stream and has not been heard for staleAfterMs (at
  * once when it was last found gone), this reader asks PostgreSQL
- * (probeWriterActivity) whether the writer still has a transaction that may
- * commit a position at or below the stream's current high-water mark P. If
- * not, P is a true persisted-up-to position for that writer: it is stored in
+ * (probeWriterActivity) whether the writer still has connections, and a
+ * transaction that may commit a position at or below the stream's current
+ * high-water mark P. If it has neither, P is a true persisted-up-to position for that writer: it is stored in
  * stream_positions and published as a `recovered` update, which every reader
  * applies after reading the writer's committed-but-unannounced rows back
  * from the database (GapFiller). A writer with an open transaction is left
@@ -139,6 +139,10 @@ export class StalledWriters {
     state.gone = activity.backends === 0;
     // Busy (or a long transaction): its own announcement will move it, else look again.
     if (activity.openTransactions > 0) return true;
+    // A live writer (it still has connections) is only slow: its own announcements move it. Fencing one while
+    // it keeps writing was seen to let a reader pass another writer's position under load, so only a writer
+    // whose every connection is gone (a crashed process) is fenced.
+    if (!state.gone) return true;
     if (this.closed || activity.position <= positions.writerPosition(stream, instance)) return false;
     logger.info({ stream, instance, position: activity.position, gone: state.gone }, 'stream writer fenced past its settled positions');
     // Stored for readers that start later; only ever moves forward.
