@@ -67,6 +67,13 @@ export interface StreamUpdate<Row = unknown> {
    */
   rowsPosition?: number;
   /**
+   * Each row's own stream position (parallel to `rows`), present when one
+   * differs from `rowsPosition ?? position`. A row must reach waiters and the
+   * change log at its own position: recorded (or held) at a later one, a sync
+   * whose token already covers the row would skip its room and never serve it.
+   */
+  rowPositions?: number[];
+  /**
    * The update's number among this writer's updates of this stream (1, 2, …),
    * stamped by transports that may drop updates (Redis). A reader that sees a
    * number other than the next one missed updates and reads their rows from

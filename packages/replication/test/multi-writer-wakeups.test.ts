@@ -6,7 +6,14 @@
  * would count the row as delivered before any read returned it).
  */
 import { createTestDatabase, type Database } from '@lattice/storage';
-import { InProcessTransport, createReplicationHub, type EventStreamRow, type ReplicationHub } from '@lattice/replication';
+import {
+  InProcessTransport,
+  StreamWriter,
+  createReplicationHub,
+  type EventStreamRow,
+  type ReplicationHub,
+  type StreamUpdate,
+} from '@lattice/replication';
 import { memoryLogger } from './helpers.js';
 
 const ROOM = '!room:test';
@@ -56,5 +63,59 @@ describe.each(['pglite', 'postgres'] as const)('multi-writer wake-ups on %s', (k
     // A sync whose token was taken before the row became readable still sees it as news.
     expect(hub.notifier.hasChangesSince('@b:test', new Set([ROOM]), since)).toBe(true);
     expect(hub.notifier.hasChangesSince('@b:test', new Set([ROOM]), hub.currentToken())).toBe(false);
+  });
+
+  async function readerOf(writers: string[]): Promise<ReplicationHub> {
+    await hub?.close();
+    transport = new InProcessTransport();
+    hub = await createReplicationHub({
+      db,
+      transport,
+      instanceName: 'reader',
+      logger: memoryLogger().logger,
+      writes: [],
+      writesTyping: false,
+      streamWriters: { events: writers },
+    });
+    return hub;
+  }
+
+  it('a row announced with a writer position past it reaches the change log at its own position, not later', async () => {
+    await readerOf(['w1', 'w2']);
+    transport.publish({ stream: 'events', instance: 'w1', position: 5, rows: [] });
+    transport.publish({ stream: 'events', instance: 'w2', position: 9, rows: [] });
+    const since = hub.currentToken();
+    expect(since.get('events').max).toBe(5);
+    // w1 wrote the row at 7, then (having observed the stream at 10) announces 10 with it. The safe position
+    // becomes 9, which covers the row: a sync taking its token now must find the room changed. Held at 10, the
+    // room would be skipped, and its release at 10 would fall outside the next sync's window (9, …]: a gap.
+    transport.publish({ stream: 'events', instance: 'w1', position: 10, rows: [row], rowPositions: [7] });
+    expect(hub.currentToken().get('events').max).toBe(9);
+    expect(hub.notifier.hasChangesSince('@b:test', new Set([ROOM]), since)).toBe(true);
+    expect(hub.notifier.hasChangesSince('@b:test', new Set([ROOM]), hub.currentToken())).toBe(false);
+  });
+
+  it('a writer that observed later positions announces each row with its own position', async () => {
+    await readerOf(['w1', 'w2']);
+    const sent: StreamUpdate[] = [];
+    transport.subscribe((u) => {
+      if (u.instance === 'w1') sent.push(u);
+    });
+    const writer = new StreamWriter<EventStreamRow>({ db, stream: 'events', instance: 'w1', transport, logger: memoryLogger().logger, initialPosition: 0 });
+    try {
+      const position = await writer.allocate(db);
+      // Another writer reached position + 5 meanwhile (the sequence handed it out).
+      writer.observe(position + 5);
+      transport.publish({ stream: 'events', instance: 'w2', position: position + 3, rows: [] });
+      const since = hub.currentToken();
+      writer.publish(position, [row]);
+      const last = sent.at(-1)!;
+      expect(last).toMatchObject({ position: position + 5, rows: [row], rowPositions: [position] });
+      // The reader's safe position (w2 at position + 3) covers the row: its room changed since the earlier token.
+      expect(hub.currentToken().get('events').max).toBe(position + 3);
+      expect(hub.notifier.hasChangesSince('@b:test', new Set([ROOM]), since)).toBe(true);
+    } finally {
+      await writer.close();
+    }
   });
 });

@@ -343,7 +343,7 @@ export class EventPersister implements EventPersisterApi {
     this.store.applyEventRows(rows); // this worker's own reads see the write at once
     const results = prepared.map((p, i) => ({ event: p.event, streamOrdering: ordered[i]!, deduplicated: false }));
     await this.runPersistedHooks(results);
-    writer.publish(ordered, rows);
+    writer.publish(ordered, rows, ordered);
     return results;
   }
 

@@ -13,8 +13,8 @@ export interface EventsStreamWriter {
    * safe position stays below them until each is reported.
    */
   allocateWithin<T>(run: () => Promise<T>, positionsOf: (result: T) => Iterable<number>): Promise<T>;
-  /** After commit: announces the rows; `positions[i]` is rows[i]'s position. */
-  publish(positions: readonly number[], rows: readonly EventStreamRow[]): void;
+  /** After commit: settles the write's positions and announces the rows; `rowPositions[i]` is rows[i]'s own position. */
+  publish(positions: readonly number[], rows: readonly EventStreamRow[], rowPositions?: readonly number[]): void;
   /** After ROLLBACK: the positions are gaps (or the stream stalls behind them). */
   aborted(positions: readonly number[]): void;
 }

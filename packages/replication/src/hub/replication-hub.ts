@@ -251,15 +251,31 @@ export class ReplicationHub {
         }
       }
     }
-    if (rows.length > 0) {
-      if (rowsPosition <= safe) this.notifier.notify(stream, instance, rowsPosition, rows);
-      else this.held.hold(stream, instance, rowsPosition, rows);
+    // Each row at its own position: held (or recorded) at a later one, a sync whose token covers the row
+    // would skip its room, and the row's release would then fall outside every later sync's window.
+    for (const [at, group] of rowsByPosition(rows, update.rowPositions, rowsPosition)) {
+      if (at <= safe) this.notifier.notify(stream, instance, at, group);
+      else this.held.hold(stream, instance, at, group);
     }
     if (instance !== this.instanceName) {
       this.streamWriters.get(stream as DurableStreamName)?.observe(Math.max(position, rowsPosition));
     }
     this.stalled?.check(stream);
   }
+}
+
+/** The update's rows grouped by their own positions (all at `fallback` without rowPositions). */
+function rowsByPosition(rows: readonly unknown[], rowPositions: readonly number[] | undefined, fallback: number): Map<number, unknown[]> {
+  const groups = new Map<number, unknown[]>();
+  if (rows.length === 0) return groups;
+  if (!rowPositions || rowPositions.length !== rows.length) return groups.set(fallback, [...rows]);
+  rows.forEach((row, i) => {
+    const at = rowPositions[i]!;
+    const group = groups.get(at);
+    if (group) group.push(row);
+    else groups.set(at, [row]);
+  });
+  return groups;
 }
 
 /** Creates the hub of this process (see ReplicationHub.create). */

@@ -158,13 +158,16 @@ export class GapFiller {
   }
 
   /**
-   * Rows up to the trigger's position are applied with it; each later one as
-   * a batch ahead of it (rowsPosition), which the hub holds until covered.
+   * Rows up to the trigger's position are applied with it (each at its own
+   * position); each later one as a batch ahead of it (rowsPosition), which
+   * the hub holds until covered.
    */
   private applyRows(trigger: StreamUpdate, rows: readonly PositionedRow[]): void {
     const { stream, instance, position } = trigger;
-    const covered = rows.filter((r) => r.position <= position).map((r) => r.row);
-    if (covered.length > 0) this.options.apply({ stream, instance, position, rows: covered });
+    const covered = rows.filter((r) => r.position <= position);
+    if (covered.length > 0) {
+      this.options.apply({ stream, instance, position, rows: covered.map((r) => r.row), rowPositions: covered.map((r) => r.position) });
+    }
     for (const { position: rowsPosition, row } of rows) {
       if (rowsPosition > position) this.options.apply({ stream, instance, position, rows: [row], rowsPosition });
     }

@@ -146,15 +146,20 @@ export class StreamWriter<Row = unknown> {
   /**
    * After COMMIT: marks the positions committed and publishes the rows (with
    * the writer's new persisted-up-to position). Rows may be empty.
+   * `rowPositions` gives each row's own position (parallel to rows); without
+   * it every row counts as written at the highest of `positions`.
    */
-  publish(positions: number | readonly number[], rows: readonly Row[]): void {
+  publish(positions: number | readonly number[], rows: readonly Row[], rowPositions?: readonly number[]): void {
     const list = typeof positions === 'number' ? [positions] : positions;
     let rowsPosition = 0;
     for (const position of list) {
       this.settle(position);
       if (position > rowsPosition) rowsPosition = position;
     }
-    this.announce(rows.length > 0 ? rows : undefined, rowsPosition);
+    if (rowPositions && rowPositions.length !== rows.length) {
+      throw new Error(`${rows.length} rows of ${this.stream}/${this.instance} published with ${rowPositions.length} positions`);
+    }
+    this.announce(rows.length > 0 ? rows : undefined, rowsPosition, rowPositions);
   }
 
   /** After COMMIT, for writes without rows to announce. */
@@ -226,19 +231,23 @@ export class StreamWriter<Row = unknown> {
     }
   }
 
-  private announce(rows: readonly Row[] | undefined, rowsPosition: number): void {
+  private announce(rows: readonly Row[] | undefined, rowsPosition: number, rowPositions?: readonly number[]): void {
     const upTo = this.persistedUpTo;
     if (upTo <= this.announced && !rows) return;
     if (upTo > this.announced) {
       this.announced = upTo;
       this.scheduleFlush(this.flushDelayMs);
     }
+    const effective = rows && rowsPosition > this.announced ? rowsPosition : this.announced;
+    // The announced position may lie past the rows (this writer observed others): readers still need their own.
+    const own = rows ? (rowPositions ?? rows.map(() => rowsPosition)) : [];
     this.options.transport.publish({
       stream: this.stream,
       instance: this.instance,
       position: this.announced,
       rows: rows ? [...rows] : [],
-      ...(rows && rowsPosition > this.announced ? { rowsPosition } : {}),
+      ...(effective !== this.announced ? { rowsPosition } : {}),
+      ...(own.some((p) => p !== effective) ? { rowPositions: [...own] } : {}),
     });
   }
 

@@ -568,7 +568,11 @@ export class RemoteEventPersister implements RemoteEventsApi {
   private publish(positions: Map<string, number>, announced: RoomEvent[]): void {
     const rows = announced.map(streamRow);
     this.store.applyEventRows(rows);
-    this.ctx.hub.writer('events').publish([...positions.values()], rows);
+    const written = [...positions.values()];
+    // Events written earlier (outliers entering the current state) count at this write's last position.
+    const last = written.reduce((a, b) => Math.max(a, b), 0);
+    const own = written.length > 0 ? announced.map((e) => positions.get(e.event_id) ?? last) : undefined;
+    this.ctx.hub.writer('events').publish(written, rows, own);
   }
 
   private persistContext(): PersistContext {
