@@ -171,6 +171,15 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it('the ConfigMap has the topology of deploy/homeserver.workers.yaml (instance_map, stream_writers)', () => {
+    const k8s = configFor(configMap.data['homeserver.yaml']!, 'sync', 'sync-x');
+    const compose = configFor(read('deploy/homeserver.workers.yaml'), 'sync', 'sync-x');
+    expect(k8s.instance_map).toEqual(compose.instance_map);
+    expect(k8s.stream_writers).toEqual(compose.stream_writers);
+    // Other servers' EDUs are written where they arrive.
+    for (const stream of ['receipts', 'to_device', 'device_lists'] as const) expect(k8s.stream_writers[stream]).toContain('federation-inbound');
+  });
+
   it('Services select existing pods; the Ingress and HPAs reference what exists', () => {
     const services = ofKind<Manifest & { spec: { selector: Record<string, string>; ports: Array<{ name: string }> } }>('Service');
     const allDeployments = ofKind<DeploymentManifest>('Deployment');
@@ -187,7 +196,8 @@ describe('Kubernetes manifests', () => {
       expect(svc!.spec.ports.map((x) => x.name)).toContain(p.backend.service.port.name);
     }
     const hpas = ofKind<Manifest & { spec: { scaleTargetRef: { name: string } } }>('HorizontalPodAutoscaler');
-    const stateless = new Set(['sync', 'media', 'federation-inbound']);
+    // federation-inbound writes receipts, to-device messages and device lists: a named writer, not autoscaled.
+    const stateless = new Set(['sync', 'media']);
     expect(new Set(hpas.map((h) => h.spec.scaleTargetRef.name))).toEqual(stateless);
     for (const h of hpas) {
       const d = lattice.find((x) => x.metadata.name === h.spec.scaleTargetRef.name)!;

@@ -5,7 +5,7 @@ import type { Database } from '@lattice/storage';
 import { DeviceListeners, MemoryRateLimiter, createClientApiApp, type ClientApiContext, type RoomServices } from '@lattice/client-api';
 import { federationMediaRouter } from '@lattice/media';
 import { installAppserviceAuth, startAppserviceSender } from '@lattice/appservice';
-import { startRetentionPurges } from '@lattice/admin';
+import { startAdminJobRunner, startRetentionPurges } from '@lattice/admin';
 import { clientFeatures, httpMetrics, operationsRouter } from '@lattice/worker-runtime';
 import {
   EphemeralEduSenders,
@@ -80,6 +80,8 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
   startAppserviceSender(clientCtx).catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));
   // Message retention purges (retention.enabled): in one process only.
   startRetentionPurges(clientCtx);
+  // Admin purges and room deletions interrupted by a restart run again to completion.
+  startAdminJobRunner(clientCtx);
   e2eeFederation.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
   // This server's media for other servers: behind the federation router's own X-Matrix check.
   const federationRoutes = federationRouter(federationDeps, [federationRooms.router, e2eeFederation.router, federationMediaRouter(clientCtx, media, [])]);

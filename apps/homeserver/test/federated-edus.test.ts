@@ -8,8 +8,8 @@
  */
 import type { MatrixClient } from 'matrix-js-sdk';
 import { DB_KINDS } from '../../../packages/client-api/test/support/test-server.js';
-import { loopbackResolver } from '../../../packages/federation/test/support/federation-server.js';
-import { createTestCa, type TestCa } from '../../../packages/federation/test/support/test-ca.js';
+import { withServerPair } from '../../../packages/federation/test/support/server-pair.js';
+import { syncUntil } from '../../../packages/federation/test/support/sync-until.js';
 import { registeredSyncingClient } from '../../../tests/support/registered-client.js';
 import { eventually } from '../../../tests/support/wait.js';
 import { startTestHomeserver, type TestHomeserver } from './support/homeserver-pair.js';
@@ -23,7 +23,6 @@ type SyncBody = {
 };
 
 describe.each(DB_KINDS)('typing, receipts and presence over federation (%s)', (kind) => {
-  let ca: TestCa;
   let a: TestHomeserver;
   let b: TestHomeserver;
   let alice: { userId: string; token: string };
@@ -31,10 +30,15 @@ describe.each(DB_KINDS)('typing, receipts and presence over federation (%s)', (k
   let bobToken: string;
   let roomId: string;
 
+  // Stops bob's client before the servers close (hooks run in the order declared).
+  afterAll(() => bob?.stopClient());
+  withServerPair({
+    start: (hostname, ca, resolve) => startTestHomeserver(kind, hostname, ca, resolve),
+    started: (servers) => {
+      [a, b] = servers;
+    },
+  });
   beforeAll(async () => {
-    ca = createTestCa();
-    const resolve = loopbackResolver(['a.test', 'b.test']);
-    [a, b] = await Promise.all([startTestHomeserver(kind, 'a.test', ca, resolve), startTestHomeserver(kind, 'b.test', ca, resolve)]);
     alice = await a.createUser('alice');
     bob = await registeredSyncingClient(b.clientUrl, 'bob');
     bobToken = bob.getAccessToken()!;
@@ -43,11 +47,6 @@ describe.each(DB_KINDS)('typing, receipts and presence over federation (%s)', (k
     await bob.joinRoom(roomId, { viaServers: [a.serverName] });
     await until('bob joined on A', async () => (await a.rooms.store.membership(roomId, bob.getUserId()!))?.membership === 'join');
     await eventually('B sees the room', () => bob.getRoom(roomId)?.getMyMembership() === 'join');
-  });
-  afterAll(async () => {
-    bob?.stopClient();
-    await Promise.all([a?.close(), b?.close()]);
-    ca?.remove();
   });
 
   /** Re-checks an async condition (a database read) until it holds; the bound only turns a hang into a failure. */
@@ -59,17 +58,6 @@ describe.each(DB_KINDS)('typing, receipts and presence over federation (%s)', (k
     throw new Error(`never happened: ${what}`);
   }
 
-  /** Long-polls /sync until `found` sees what it waits for (bounded number of rounds). */
-  async function syncUntil(server: TestHomeserver, token: string, since: string | undefined, found: (body: SyncBody) => boolean): Promise<SyncBody> {
-    let batch = since;
-    for (let round = 0; round < 40; round++) {
-      const res = await server.request<SyncBody>('GET', `/_matrix/client/v3/sync?timeout=1000${batch ? `&since=${enc(batch)}` : ''}`, token);
-      expect(res.status).toBe(200);
-      if (found(res.body)) return res.body;
-      batch = res.body.next_batch;
-    }
-    throw new Error('never arrived through /sync');
-  }
   const ephemeral = (body: SyncBody, type: string): Ephemeral[] =>
     (body.rooms?.join?.[roomId]?.ephemeral?.events ?? []).filter((e) => e.type === type);
   const typingIn = (body: SyncBody, userId: string): boolean =>
@@ -84,7 +72,7 @@ describe.each(DB_KINDS)('typing, receipts and presence over federation (%s)', (k
 
     const since = (await a.request<SyncBody>('GET', '/_matrix/client/v3/sync?timeout=0', alice.token)).body.next_batch;
     await bob.sendTyping(roomId, true, 30_000);
-    await syncUntil(a, alice.token, since, (s) => typingIn(s, bob.getUserId()!));
+    await syncUntil<SyncBody>(a, alice.token, since, (s) => typingIn(s, bob.getUserId()!));
   });
 
   test('read receipts both ways, threaded ones with their thread_id; private ones stay home', async () => {
@@ -95,7 +83,7 @@ describe.each(DB_KINDS)('typing, receipts and presence over federation (%s)', (k
       a.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/receipt/${type}/${enc(sent.event_id)}`, alice.token, body);
     expect((await receipt('m.read.private')).status).toBe(200);
     expect((await receipt('m.read', { thread_id: 'main' })).status).toBe(200);
-    const atB = await syncUntil(b, bobToken, since, (s) =>
+    const atB = await syncUntil<SyncBody>(b, bobToken, since, (s) =>
       ephemeral(s, 'm.receipt').some((e) => JSON.stringify(e.content).includes(alice.userId)));
     const content = ephemeral(atB, 'm.receipt').find((e) => JSON.stringify(e.content).includes(alice.userId))!.content as Record<
       string,
@@ -114,7 +102,7 @@ describe.each(DB_KINDS)('typing, receipts and presence over federation (%s)', (k
     const event = await eventually('alice message at B', () => bob.getRoom(roomId)?.findEventById(aliceMsg.body.event_id));
     const aliceSince = (await a.request<SyncBody>('GET', '/_matrix/client/v3/sync?timeout=0', alice.token)).body.next_batch;
     await bob.sendReadReceipt(event);
-    const atA = await syncUntil(a, alice.token, aliceSince, (s) =>
+    const atA = await syncUntil<SyncBody>(a, alice.token, aliceSince, (s) =>
       ephemeral(s, 'm.receipt').some((e) => JSON.stringify(e.content[aliceMsg.body.event_id] ?? {}).includes(bob.getUserId()!)));
     expect(atA.rooms!.join![roomId]).toBeDefined();
   });
@@ -128,7 +116,7 @@ describe.each(DB_KINDS)('typing, receipts and presence over federation (%s)', (k
 
     const since = (await a.request<SyncBody>('GET', '/_matrix/client/v3/sync?timeout=0', alice.token)).body.next_batch;
     await bob.setPresence({ presence: 'unavailable', status_msg: 'away on B' });
-    const atA = await syncUntil(a, alice.token, since, (s) =>
+    const atA = await syncUntil<SyncBody>(a, alice.token, since, (s) =>
       (s.presence?.events ?? []).some((e) => e.sender === bob.getUserId() && e.content['status_msg'] === 'away on B'));
     const event = atA.presence!.events.find((e) => e.sender === bob.getUserId() && e.content['status_msg'] === 'away on B')!;
     expect(event.content['presence']).toBe('unavailable');
@@ -142,7 +130,7 @@ describe.each(DB_KINDS)('typing, receipts and presence over federation (%s)', (k
     expect((await a.request('PUT', `/_matrix/client/v3/presence/${enc(dora.userId)}/status`, dora.token, { presence: 'online', status_msg: 'here first' })).status).toBe(200);
     const since = (await b.request<SyncBody>('GET', '/_matrix/client/v3/sync?timeout=0', erin.token)).body.next_batch;
     expect((await b.request('POST', `/_matrix/client/v3/join/${enc(room)}?server_name=${enc(a.serverName)}`, erin.token, {})).status).toBe(200);
-    await syncUntil(b, erin.token, since, (s) => (s.presence?.events ?? []).some((e) => e.sender === dora.userId && e.content['status_msg'] === 'here first'));
+    await syncUntil<SyncBody>(b, erin.token, since, (s) => (s.presence?.events ?? []).some((e) => e.sender === dora.userId && e.content['status_msg'] === 'here first'));
   });
 
   test('EDUs speaking for another server’s user, or for a user not in the room, are ignored', async () => {

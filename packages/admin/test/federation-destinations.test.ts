@@ -11,7 +11,7 @@ import { registerFederationOutboxMetrics } from '@lattice/federation';
 import { parsePrometheusText, total } from '../../../tests/support/prometheus-text.js';
 import { DB_KINDS } from '../../client-api/test/support/test-server.js';
 import { loopbackResolver } from '../../federation/test/support/federation-server.js';
-import { createTestCa, type TestCa } from '../../federation/test/support/test-ca.js';
+import { withServerPair } from '../../federation/test/support/server-pair.js';
 import { startLattice, type Lattice } from '../../federation/test/rooms/lattice-pair.js';
 
 const enc = encodeURIComponent;
@@ -26,30 +26,29 @@ interface Destination {
 }
 
 describe.each(DB_KINDS)('federation destinations admin API (%s)', (kind) => {
-  let ca: TestCa;
   let a: Lattice;
   let b: Lattice;
   let admin: { userId: string; token: string };
   let metrics: Metrics;
   // B is unknown to DNS until the test lets A reach it.
   const resolve = loopbackResolver(['a.test']);
+  const withAdmin = async ({ deps }: { deps: { ctx: Lattice['ctx'] } }) => ({ clientRouters: [adminRouter(deps.ctx)] });
 
+  // Closes the servers after the metrics (hooks run in the order declared).
+  afterAll(() => metrics?.close());
+  withServerPair({
+    resolve,
+    start: (hostname, ca) =>
+      hostname === 'a.test' ? startLattice(kind, hostname, ca, resolve, withAdmin, { initialBackoffMs: HOUR }) : startLattice(kind, hostname, ca, resolve),
+    started: (servers) => {
+      [a, b] = servers;
+    },
+  });
   beforeAll(async () => {
-    ca = createTestCa();
-    const withAdmin = async ({ deps }: { deps: { ctx: Lattice['ctx'] } }) => ({ clientRouters: [adminRouter(deps.ctx)] });
-    [a, b] = await Promise.all([
-      startLattice(kind, 'a.test', ca, resolve, withAdmin, { initialBackoffMs: HOUR }),
-      startLattice(kind, 'b.test', ca, resolve),
-    ]);
     admin = await a.createUser('admin');
     await a.db.query('UPDATE users SET admin = TRUE WHERE user_id = $1', [admin.userId]);
     metrics = createMetrics('homeserver');
     registerFederationOutboxMetrics(metrics, a.db);
-  });
-  afterAll(async () => {
-    metrics?.close();
-    await Promise.all([a?.close(), b?.close()]);
-    ca?.remove();
   });
 
   const adminGet = <T>(path: string) => a.request<T>('GET', `/_synapse/admin/v1/federation/destinations${path}`, admin.token);

@@ -4,7 +4,7 @@
  * client /messages pages down to the purge point and stops, and the room
  * keeps working. The retention job purges rooms by their effective policy.
  */
-import { runRetentionJob, startRetentionPurges } from '@lattice/admin';
+import { resumeInterruptedJobs, runRetentionJob, startRetentionPurges } from '@lattice/admin';
 import { DB_KINDS, v3, type Credentials } from '../../client-api/test/support/test-server.js';
 import { createRoom, joinRoom, sendEvent, sendMessage, sendState } from '../../client-api/test/support/rooms.js';
 import { enc, startAdminTestServer, type AdminTestServer } from './support/rooms-admin-server.js';
@@ -128,11 +128,11 @@ retention:
     expect(await eventExists(hs, elsewhere)).toBe(true);
   });
 
-  it('reports running jobs in background_updates/status; a job lost with its process fails and frees the room', async () => {
+  it('reports running jobs in background_updates/status; a lost job that cannot resume fails and frees the room', async () => {
     const roomId = await createRoom(hs, alice, {});
     const kept = await sendMessage(hs, alice, roomId, 'kept');
     expect((await hs.adminRequest('GET', '/v1/background_updates/status')).body).toEqual({ enabled: true, current_updates: {} });
-    // A purge whose process died an hour ago (its heartbeat stopped), and one running now elsewhere.
+    // A purge whose process died an hour ago (its heartbeat stopped; recorded without its parameters), and one running now elsewhere.
     const hourAgo = Date.now() - 3_600_000;
     await hs.db.query(
       `INSERT INTO purge_history_jobs (purge_id, room_id, status, deleted, started_ts, heartbeat_ts) VALUES
@@ -144,6 +144,9 @@ retention:
       '/v1/background_updates/status',
     );
     expect(status.body.current_updates.main).toMatchObject({ name: 'purge_history !other:test.local', total_item_count: 7 });
+    // It holds the room until a job runner claims it; without parameters it cannot run again, so it fails.
+    expect((await hs.adminRequest('POST', `/v1/purge_history/${enc(roomId)}`, { purge_up_to_event_id: kept })).status).toBe(400);
+    expect(await resumeInterruptedJobs(hs.ctx)).toEqual(['lost']);
     expect((await hs.adminRequest('GET', '/v1/purge_history_status/lost')).body).toMatchObject({ status: 'failed', error: expect.any(String) });
     await purgeAndWait(hs, roomId, { purge_up_to_event_id: kept, delete_local_events: true });
     await hs.db.query(`DELETE FROM purge_history_jobs WHERE purge_id = 'running'`);

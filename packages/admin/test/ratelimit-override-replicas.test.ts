@@ -8,17 +8,12 @@
  * event persister.)
  */
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { generateSigningKey, parseConfig } from '@lattice/core';
-import { CachesRowSource, DURABLE_STREAMS, RedisTransport, RedisUserWritePositions, type DurableStreamName } from '@lattice/replication';
 import { createTestDatabase, type Database } from '@lattice/storage';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { Router } from 'express';
-import { createClientApiApp, createRoomServices, registerAccount, type ClientApiContext } from '@lattice/client-api';
+import { registerAccount } from '@lattice/client-api';
 import { adminRouter } from '@lattice/admin';
 import { mediaRouter } from '@lattice/media';
+import { startReplicaWorker, type ReplicaWorker } from './support/replica-worker.js';
 
 const CONFIG = `
 server_name: test.local
@@ -43,35 +38,10 @@ describe('rate-limit overrides across two workers (PostgreSQL, Redis)', () => {
     await db.close();
   });
 
-  async function worker(namespace: string, instanceName: string, writer: string): Promise<{ url: string; ctx: ClientApiContext }> {
-    const logger = pino({ level: 'silent' });
-    const config = parseConfig(CONFIG, { env: {}, configDir: '/tmp' });
-    const transport = new RedisTransport({ namespace, logger });
-    const streamWriters = Object.fromEntries(DURABLE_STREAMS.map((s) => [s, [writer]])) as Record<DurableStreamName, string[]>;
-    const rooms = await createRoomServices({
-      db,
-      config,
-      signingKey: generateSigningKey('a_test'),
-      instanceName,
-      logger,
-      transport,
-      flushDelayMs: 1,
-      hub: { streamWriters, ...(instanceName === writer ? {} : { writes: [] }), rowSources: { caches: new CachesRowSource(db) } },
-      userWrites: new RedisUserWritePositions({ redis, prefix: namespace }),
-    });
-    const ctx: ClientApiContext = { config, db, logger, rooms };
-    const late = Router();
-    const server: Server = await new Promise((resolve) => {
-      const s = createClientApiApp(ctx, { routers: [late] }).listen(0, '127.0.0.1', () => resolve(s));
-    });
-    late.use(mediaRouter(ctx), adminRouter(ctx));
-    closers.push(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await rooms.close();
-      await transport.close();
-    });
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, ctx };
+  async function worker(namespace: string, instanceName: string, writer: string): Promise<ReplicaWorker> {
+    const started = await startReplicaWorker({ db, redis, namespace, instanceName, writer, yaml: CONFIG, mount: (ctx, late) => late.use(mediaRouter(ctx), adminRouter(ctx)) });
+    closers.push(() => started.close());
+    return started;
   }
 
   async function call(base: string, token: string, method: string, path: string, body: unknown = {}): Promise<{ status: number; body: Record<string, unknown> }> {

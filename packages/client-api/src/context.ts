@@ -9,6 +9,7 @@ import type { RemoteQueries } from './routes/directory/remote-queries.js';
 import type { RemoteBackfill } from './routes/timeline/remote-backfill.js';
 import type { AppserviceAuth } from './http/appservice-hook.js';
 import type { RateLimiter } from './http/rate-limiter.js';
+import type { IdentityServerClient } from './identity/identity-server-client.js';
 
 /** The room machinery handlers share (issue 3): writes go through the persister, reads through the store. */
 export interface RoomServices {
@@ -46,4 +47,6 @@ export interface ClientApiContext {
   rateLimitExempt?: (userId: string) => boolean;
   /** Application services: as_token authentication, masquerading, M_EXCLUSIVE (set when any are registered). */
   appservices?: AppserviceAuth;
+  /** Requests to users' identity servers (third-party invites); default: one under the config's outbound address policy. */
+  identityServers?: IdentityServerClient;
 }

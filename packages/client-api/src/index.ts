@@ -41,7 +41,7 @@ export { parseCreateRoomRequest, type CreateRoomRequest } from './routes/rooms/c
 export { joinRoom } from './routes/rooms/membership.js';
 export { sendMemberEvent } from './routes/rooms/member-events.js';
 export { knownRoom } from './routes/rooms/room-lookup.js';
-export { afterWrite } from './routes/rooms/read-your-writes.js';
+export { afterStreamWrite, afterWrite, beforeRead } from './routes/rooms/read-your-writes.js';
 export * from './stores/server-notice-rooms.js';
 export * from './accounts/device-listeners.js';
 export { mutualRoomsPage } from './routes/mutual-rooms.js';
@@ -63,3 +63,5 @@ export { tokenClock } from './uia/registration-token-stage.js';
 export { removeDevices } from './accounts/device-removal.js';
 export { expiryCutoffs, isExpired } from './routes/timeline/expired-events.js';
 export { fakeEventId, isShadowBanned } from './accounts/shadow-ban.js';
+export * from './identity/identity-server-client.js';
+export { identityServersOf } from './identity/identity-servers.js';

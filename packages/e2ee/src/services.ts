@@ -3,13 +3,10 @@
  * the stream writers they write through, read-your-writes helpers, and the
  * interface to other servers (federation plugs in there later).
  */
-import { waitForUserWrites, type StreamName, type UserScopedRow } from '@lattice/replication';
-import type { ClientApiContext } from '@lattice/client-api';
+import type { StreamName, UserScopedRow } from '@lattice/replication';
+import { afterStreamWrite, beforeRead, type ClientApiContext } from '@lattice/client-api';
 import type { StreamWriter } from '@lattice/replication';
 import { LocalOnlyRemoteKeys, type RemoteKeysClient } from './keys/remote-keys.js';
-
-/** How long a request waits for this worker to see a position (its own write, a user's earlier write). */
-export const POSITION_WAIT_MS = 10_000;
 
 export interface E2eeServices {
   readonly ctx: ClientApiContext;
@@ -28,7 +25,7 @@ export interface E2eeServicesOptions {
 }
 
 export function createE2eeServices(ctx: ClientApiContext, options: E2eeServicesOptions = {}): E2eeServices {
-  const { hub, userWrites } = ctx.rooms;
+  const { hub } = ctx.rooms;
   return {
     ctx,
     // Looked up on use: a worker that only serves /sync never writes these streams.
@@ -39,12 +36,7 @@ export function createE2eeServices(ctx: ClientApiContext, options: E2eeServicesO
       return hub.writer('to_device');
     },
     remote: options.remote ?? new LocalOnlyRemoteKeys(ctx.logger),
-    async afterWrite(userId, stream, position) {
-      await userWrites.record(userId, { [stream]: position });
-      await hub.waitForPositions({ [stream]: position }, POSITION_WAIT_MS);
-    },
-    async beforeRead(userId) {
-      await waitForUserWrites(hub, userWrites, userId, POSITION_WAIT_MS);
-    },
+    afterWrite: (userId, stream, position) => afterStreamWrite(ctx.rooms, userId, stream, position),
+    beforeRead: (userId) => beforeRead(ctx.rooms, userId),
   };
 }

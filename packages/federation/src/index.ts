@@ -57,3 +57,5 @@ export * from './edus/ephemeral-edus.js';
 export * from './e2ee/e2ee-federation.js';
 export { FederatedRemoteKeys, type EduQueue } from './e2ee/federated-remote-keys.js';
 export * from './e2ee/outbox-edu-queue.js';
+export * from './rooms/third-party-invite-redeem.js';
+export * from './rooms/third-party-invite-routes.js';

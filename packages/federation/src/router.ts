@@ -11,6 +11,7 @@ import type { FederationDeps } from './api.js';
 import type { FederationTransport } from './server/federation-transport.js';
 import { queryRoutes } from './server/query-routes.js';
 import { versionRoute } from './server/version-route.js';
+import { onBindRoute } from './rooms/third-party-invite-routes.js';
 import { federationAuth } from './transport/inbound-auth.js';
 import { federationRateLimit } from './transport/inbound-rate-limit.js';
 
@@ -21,6 +22,8 @@ export function federationRouter(deps: FederationDeps & FederationTransport, ext
   router.use(keyRoutes({ ownKeys: deps.ownKeys, signingKey: deps.signingKey, notary: deps.keyRing, maxBodyBytes }));
   router.use('/_matrix/key', unrecognizedHandler);
   router.use(versionRoute());
+  // Identity servers call /3pid/onbind without X-Matrix: it is served before federation authentication.
+  router.use(onBindRoute(deps, maxBodyBytes));
 
   const authenticated = Router();
   authenticated.use(federationAuth({ serverName: deps.serverName, keyRing: deps.keyRing, isAllowed: deps.isAllowed, maxBodyBytes }));

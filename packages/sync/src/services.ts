@@ -3,8 +3,8 @@
  * the stream writers they write through, read-your-writes helpers, and the
  * per-process caches of /sync (compiled filters, lazy-loaded members sent).
  */
-import { waitForUserWrites, type RoomScopedRow, type StreamName, type UserScopedRow } from '@lattice/replication';
-import type { ClientApiContext } from '@lattice/client-api';
+import type { RoomScopedRow, StreamName, UserScopedRow } from '@lattice/replication';
+import { afterStreamWrite, beforeRead, type ClientApiContext } from '@lattice/client-api';
 import type { RowWriter } from './stores/stream-write.js';
 import { FilterCache } from './sync/filter-cache.js';
 import { LazyMembersSent } from './sync/lazy-members-sent.js';
@@ -24,7 +24,7 @@ export interface SyncServices {
 }
 
 export function createSyncServices(ctx: ClientApiContext): SyncServices {
-  const { hub, userWrites } = ctx.rooms;
+  const { hub } = ctx.rooms;
   return {
     // Looked up on use: a worker that only serves /sync never writes these streams.
     get accountDataWriter() {
@@ -35,12 +35,7 @@ export function createSyncServices(ctx: ClientApiContext): SyncServices {
     },
     filters: new FilterCache(ctx.db),
     lazyMembers: new LazyMembersSent(),
-    async afterWrite(userId, stream, position) {
-      await userWrites.record(userId, { [stream]: position });
-      await hub.waitForPositions({ [stream]: position }, POSITION_WAIT_MS);
-    },
-    async beforeRead(userId) {
-      await waitForUserWrites(hub, userWrites, userId, POSITION_WAIT_MS);
-    },
+    afterWrite: (userId, stream, position) => afterStreamWrite(ctx.rooms, userId, stream, position),
+    beforeRead: (userId) => beforeRead(ctx.rooms, userId),
   };
 }

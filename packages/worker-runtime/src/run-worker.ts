@@ -10,10 +10,11 @@ import express from 'express';
 import { isIP } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { PresenceService } from '@lattice/presence';
-import { createLogger, createMetrics, loadConfig, type HomeserverConfig, type ListenerConfig, type Logger, type WorkerRole } from '@lattice/core';
+import type { ClientApiContext } from '@lattice/client-api';
+import { createLogger, createMetrics, loadConfig, type HomeserverConfig, type ListenerConfig, type WorkerRole } from '@lattice/core';
 import { registerReplicationMetrics } from '@lattice/replication';
 import { registerFederationOutboxMetrics } from '@lattice/federation';
-import { migrate, openDatabase, type Database } from '@lattice/storage';
+import { migrate, openDatabase } from '@lattice/storage';
 import { parseArgs, stringFlag } from './bootstrap/args.js';
 import { resolveConfigPath } from './bootstrap/config-path.js';
 import { httpMetrics } from './bootstrap/http-metrics.js';
@@ -26,6 +27,7 @@ import { requireInternalSecret } from './internal/internal-auth.js';
 import { persisterEndpoint } from './internal/persister-endpoint.js';
 import { remoteEventsEndpoint } from './internal/remote-events-endpoint.js';
 import { presenceEndpoint } from './internal/presence-endpoint.js';
+import { eduEndpoint, writtenEduHandlers } from './internal/edu-endpoint.js';
 import { INTERNAL_PREFIX } from './internal/wire.js';
 import { fencingTag } from './topology/fencing-tag.js';
 import { roleFeatures } from './roles/role-features.js';
@@ -63,7 +65,8 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
   const offDbMetrics = registerDatabaseMetrics(metrics, db);
   const offOutboxMetrics = role === 'federation-sender' ? registerFederationOutboxMetrics(metrics, db) : () => undefined;
 
-  const features = roleFeatures(role, { config, db, logger, rooms: services.rooms, rateLimiter: services.rateLimiter }, signingKey);
+  const ctx: ClientApiContext = { config, db, logger, rooms: services.rooms, rateLimiter: services.rateLimiter };
+  const features = roleFeatures(role, ctx, signingKey);
   const handlerFor = (listener: ListenerConfig): RequestListener => {
     const app = express();
     app.disable('x-powered-by');
@@ -77,7 +80,7 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
     return app;
   };
   const listeners = await startListeners(config, handlerFor, logger);
-  listeners.push(...(await startInternalListener(config, db, services, logger, features.presence)));
+  listeners.push(...(await startInternalListener(ctx, services, features.presence)));
   logger.info({ role, instance: name, server_name: config.server_name }, 'Lattice worker started');
 
   const stop = async () => {
@@ -96,12 +99,11 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
 
 /** The internal API listener of an instance named in instance_map (event persisters answer sends on it). */
 async function startInternalListener(
-  config: HomeserverConfig,
-  db: Database,
+  ctx: ClientApiContext,
   services: WorkerServices,
-  logger: Logger,
   presence: PresenceService | undefined,
 ): Promise<BoundListener[]> {
+  const { config, db, logger } = ctx;
   const location = config.instance_map[config.worker_name!];
   if (!location) return [];
   const app = express();
@@ -143,6 +145,11 @@ async function startInternalListener(
         logger,
       }),
     );
+  }
+  const edus = writtenEduHandlers(ctx);
+  if (edus.size > 0) {
+    // Typing and presence EDUs of other servers, forwarded by federation-inbound to the writer of their stream.
+    app.use(eduEndpoint({ handlers: edus, hub: services.rooms.hub, secret: config.worker_replication_secret!, logger }));
   }
   app.use(INTERNAL_PREFIX, requireInternalSecret(config.worker_replication_secret!), (_req, res) => {
     res.status(404).json({ errcode: 'M_UNRECOGNIZED', error: 'Unknown internal endpoint' });

@@ -10,7 +10,8 @@
  *     target's content stays pruned;
  *   - every other event is deleted with its rows in the per-event tables.
  * Works in batches of one transaction each: a crash leaves a purge partly
- * done, never an inconsistent event.
+ * done, never an inconsistent event, and running the purge again finishes it
+ * (what is left before the point is exactly what the first run had not done).
  */
 import type { Database, Queryable } from '@lattice/storage';
 
@@ -37,8 +38,11 @@ interface Candidate {
   stream_ordering: number;
 }
 
+/** Runs inside each batch's transaction with the ids it deleted (progress commits with the batch). */
+export type BatchHook = (tx: Queryable, deleted: readonly string[]) => Promise<void>;
+
 /** Deletes the history; returns the ids of the deleted events. */
-export async function purgeHistoryBefore(db: Database, purge: HistoryPurge): Promise<string[]> {
+export async function purgeHistoryBefore(db: Database, purge: HistoryPurge, onBatch?: BatchHook): Promise<string[]> {
   const deleted: string[] = [];
   for (;;) {
     const batch = await db.transaction(async (tx) => {
@@ -64,7 +68,9 @@ export async function purgeHistoryBefore(db: Database, purge: HistoryPurge): Pro
       const gone = redactions.filter((r) => !keep.has(r.event_id));
       await deleteEvents(tx, purge.roomId, gone);
       if (kept.length > 0) await tx.query('UPDATE events SET outlier = TRUE WHERE event_id = ANY ($1::text[])', [kept]);
-      return { scanned: rows.length, deleted: [...messages, ...gone].map((r) => r.event_id) };
+      const deleted = [...messages, ...gone].map((r) => r.event_id);
+      await onBatch?.(tx, deleted);
+      return { scanned: rows.length, deleted };
     });
     deleted.push(...batch.deleted);
     if (batch.scanned < BATCH) return deleted;

@@ -1,8 +1,9 @@
 /**
  * After a purge deleted a room's rows, every worker drops what it cached about
  * the room: the purge writes a `caches` stream row naming the room (when this
- * process writes that stream), and every process with the admin API listens
- * for those rows. Its own caches are dropped at once.
+ * process writes that stream: admin jobs and retention run on its writers), and
+ * every process listens for those rows (role-features.ts). Its own caches are
+ * dropped at once.
  */
 import type { ClientApiContext } from '@lattice/client-api';
 import { recordCacheInvalidation, type CacheRow } from '@lattice/replication';
@@ -34,7 +35,11 @@ export function listenForPurgedRooms(ctx: ClientApiContext): void {
 export async function announcePurgedRoom(ctx: ClientApiContext, roomId: string): Promise<void> {
   forgetLocally(ctx, [roomId]);
   const { hub } = ctx.rooms;
-  if (!hub.writes('caches')) return;
+  if (!hub.writes('caches')) {
+    // Admin jobs and retention run on caches writers; anything else leaves other workers' caches stale.
+    ctx.logger.warn({ roomId }, 'purged a room in a process that does not write the caches stream: other workers keep its caches');
+    return;
+  }
   const row: CacheRow = { cache: PURGED_ROOM_CACHE, keys: [roomId] };
   await hub.writer('caches').write(ctx.db, async (tx, position) => {
     await recordCacheInvalidation(tx, position, hub.instanceName, row);

@@ -1,8 +1,10 @@
 /**
  * Room deletions as background jobs (Synapse's delete room API, version 2):
  * shutting_down → purging → complete, or failed with the error. The job row
- * is written before the request answers and updated as the job moves on, in
- * the database, so any replica reports it. One deletion per room at a time.
+ * (with the deletion asked for) is written before the request answers and
+ * updated as the job moves on, in the database, so any replica reports it and,
+ * should its process stop, another resumes it from its last status
+ * (admin-job-runner.ts). One unfinished deletion per room at a time.
  */
 import { MatrixError } from '@lattice/core';
 import type { ClientApiContext } from '@lattice/client-api';
@@ -11,7 +13,7 @@ import { emptyShutdownResult, shutdownRoom, type ShutdownRequest, type ShutdownR
 import { newJobId } from './history-purge-jobs.js';
 import { announcePurgedRoom } from './purged-room-caches.js';
 import { purgeRoom } from './room-purge.js';
-import { INTERRUPTED, keepAlive, staleBefore } from './job-heartbeat.js';
+import { INTERRUPTED, claimStaleJobs, keepAlive } from './job-heartbeat.js';
 
 export type DeleteStatus = 'shutting_down' | 'purging' | 'complete' | 'failed';
 
@@ -36,22 +38,42 @@ export interface DeleteJob {
 export async function startRoomDeletion(ctx: ClientApiContext, deletion: RoomDeletion): Promise<{ deleteId: string; done: Promise<void> }> {
   const deleteId = newJobId();
   const inserted = await ctx.db.query(
-    `INSERT INTO room_delete_jobs (delete_id, room_id, status, result, started_ts, heartbeat_ts)
-     SELECT $1, $2, 'shutting_down', $3::jsonb, $4, $4
-     WHERE NOT EXISTS (SELECT 1 FROM room_delete_jobs WHERE room_id = $2 AND status IN ('shutting_down', 'purging') AND heartbeat_ts > $5)`,
-    [deleteId, deletion.roomId, JSON.stringify(emptyShutdownResult()), Date.now(), staleBefore()],
+    // A lost deletion of the room still counts: the job runner resumes it.
+    `INSERT INTO room_delete_jobs (delete_id, room_id, status, result, started_ts, heartbeat_ts, params)
+     SELECT $1, $2, 'shutting_down', $3::jsonb, $4, $4, $5::jsonb
+     WHERE NOT EXISTS (SELECT 1 FROM room_delete_jobs WHERE room_id = $2 AND status IN ('shutting_down', 'purging'))`,
+    [deleteId, deletion.roomId, JSON.stringify(emptyShutdownResult()), Date.now(), JSON.stringify(deletion)],
   );
   if (inserted.rowCount === 0) throw new MatrixError(400, 'M_UNKNOWN', `History purge already in progress for ${deletion.roomId}`);
-  return { deleteId, done: runDeletion(ctx, deleteId, deletion) };
+  return { deleteId, done: runDeletion(ctx, deleteId, deletion, 'shutting_down', emptyShutdownResult()) };
 }
 
-async function runDeletion(ctx: ClientApiContext, deleteId: string, deletion: RoomDeletion): Promise<void> {
-  const result = emptyShutdownResult();
+/** Claims the room deletions lost with their process and runs them again from their last status; resolves when they end. */
+export async function resumeRoomDeletions(ctx: ClientApiContext, staleAfterMs?: number): Promise<string[]> {
+  const claimed = await claimStaleJobs<JobRow & { params: RoomDeletion | string | null }>(
+    ctx.db,
+    'room_delete_jobs',
+    'delete_id, room_id, status, result, error, params',
+    staleAfterMs,
+  );
+  await Promise.all(
+    claimed.map(async (row) => {
+      const result = parsed(row.result);
+      if (row.params === null) return update(ctx, row.delete_id, 'failed', result, INTERRUPTED);
+      ctx.logger.info({ roomId: row.room_id, deleteId: row.delete_id, status: row.status }, 'resuming an interrupted room deletion');
+      return runDeletion(ctx, row.delete_id, parsed(row.params), row.status, result);
+    }),
+  );
+  return claimed.map((row) => row.delete_id);
+}
+
+/** Runs the deletion from `from` on: a deletion resumed while purging was already shut down. */
+async function runDeletion(ctx: ClientApiContext, deleteId: string, deletion: RoomDeletion, from: DeleteStatus, result: ShutdownResult): Promise<void> {
   const stopBeating = keepAlive(ctx.db, 'room_delete_jobs', deleteId);
   try {
     if (deletion.block) await blockRoom(ctx.db, deletion.roomId, deletion.requester);
     if (deletion.known) {
-      await shutdownRoom(ctx, deletion, result);
+      if (from === 'shutting_down') await shutdownRoom(ctx, deletion, result, (progress) => update(ctx, deleteId, 'shutting_down', progress));
       if (deletion.purge) {
         await update(ctx, deleteId, 'purging', result);
         await assertNoLocalMembers(ctx, deletion);
@@ -94,23 +116,23 @@ interface JobRow {
   status: DeleteStatus;
   result: ShutdownResult | string;
   error: string | null;
-  heartbeat_ts: number;
 }
 
+/** A JSONB column (the pg driver parses it; PGlite may hand back text). */
+function parsed<T>(value: T | string): T {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
+}
+
+/** An interrupted deletion keeps its status until the job runner that claims it finishes it. */
 function toJob(row: JobRow): DeleteJob {
-  const result = typeof row.result === 'string' ? (JSON.parse(row.result) as ShutdownResult) : row.result;
-  const job: DeleteJob = { delete_id: row.delete_id, room_id: row.room_id, status: row.status, shutdown_room: result };
+  const job: DeleteJob = { delete_id: row.delete_id, room_id: row.room_id, status: row.status, shutdown_room: parsed(row.result) };
   if (row.error !== null) job.error = row.error;
-  if ((row.status === 'shutting_down' || row.status === 'purging') && row.heartbeat_ts <= staleBefore()) {
-    job.status = 'failed';
-    job.error = INTERRUPTED;
-  }
   return job;
 }
 
 export async function deleteJob(ctx: ClientApiContext, deleteId: string): Promise<DeleteJob | undefined> {
   const { rows } = await ctx.db.query<JobRow>(
-    'SELECT delete_id, room_id, status, result, error, heartbeat_ts FROM room_delete_jobs WHERE delete_id = $1',
+    'SELECT delete_id, room_id, status, result, error FROM room_delete_jobs WHERE delete_id = $1',
     [deleteId],
   );
   return rows[0] && toJob(rows[0]);
@@ -118,7 +140,7 @@ export async function deleteJob(ctx: ClientApiContext, deleteId: string): Promis
 
 export async function deleteJobsOfRoom(ctx: ClientApiContext, roomId: string): Promise<DeleteJob[]> {
   const { rows } = await ctx.db.query<JobRow>(
-    'SELECT delete_id, room_id, status, result, error, heartbeat_ts FROM room_delete_jobs WHERE room_id = $1 ORDER BY started_ts, delete_id',
+    'SELECT delete_id, room_id, status, result, error FROM room_delete_jobs WHERE room_id = $1 ORDER BY started_ts, delete_id',
     [roomId],
   );
   return rows.map(toJob);

@@ -4,7 +4,8 @@
  * events older than that lifetime, local ones included, through the same
  * background purge as the purge history admin API (so the room's state and
  * latest events stay). Runs in one process only: the single process, or the
- * federation sender of the worker split.
+ * first caches writer of the worker split (a purge announces the purged room
+ * on that stream, purged-room-caches.ts).
  */
 import type { ClientApiContext } from '@lattice/client-api';
 import { MatrixError, effectiveRetention, inJobRange } from '@lattice/core';

@@ -4,6 +4,9 @@
  * leave event of their own (always allowed by the auth rules), is moved to a
  * new room when one is asked for, and the room's local aliases are removed
  * (moved to the new room) and the room taken out of the directory.
+ * Running it again on a result it filled in part (a resumed deletion) goes on
+ * from there: the new room is not created twice, and users and aliases already
+ * handled stay in the result.
  */
 import {
   createRoom,
@@ -39,9 +42,20 @@ export function emptyShutdownResult(): ShutdownResult {
   return { kicked_users: [], failed_to_kick_users: [], local_aliases: [], new_room_id: null };
 }
 
-export async function shutdownRoom(ctx: ClientApiContext, req: ShutdownRequest, result: ShutdownResult): Promise<void> {
+/** Called as the result grows, so a deletion's record shows what was done should its process stop. */
+export type ShutdownProgress = (result: ShutdownResult) => Promise<void>;
+
+export async function shutdownRoom(
+  ctx: ClientApiContext,
+  req: ShutdownRequest,
+  result: ShutdownResult,
+  progress: ShutdownProgress = async () => undefined,
+): Promise<void> {
   const { roomId } = req;
-  if (req.newRoomUserId !== undefined) result.new_room_id = await createNewRoom(ctx, req);
+  if (req.newRoomUserId !== undefined && result.new_room_id === null) {
+    result.new_room_id = await createNewRoom(ctx, req);
+    await progress(result);
+  }
   const newRoom = result.new_room_id === null ? undefined : await ctx.rooms.store.roomVersion(result.new_room_id);
 
   const { rows: members } = await ctx.db.query<{ user_id: string }>(
@@ -56,9 +70,10 @@ export async function shutdownRoom(ctx: ClientApiContext, req: ShutdownRequest, 
       const left = await ctx.rooms.store.membership(roomId, userId);
       if (left) await ctx.rooms.store.forgetRoom(userId, roomId, left.eventId);
       result.kicked_users.push(userId);
+      await progress(result);
     } catch (err) {
       ctx.logger.warn({ err, roomId, userId }, 'could not remove a user from a room being shut down');
-      result.failed_to_kick_users.push(userId);
+      if (!result.failed_to_kick_users.includes(userId)) result.failed_to_kick_users.push(userId);
       continue;
     }
     if (newRoom && result.new_room_id !== null && userId !== req.newRoomUserId) {
@@ -74,9 +89,10 @@ export async function shutdownRoom(ctx: ClientApiContext, req: ShutdownRequest, 
     'DELETE FROM room_aliases WHERE room_id = $1 RETURNING room_alias',
     [roomId],
   );
-  result.local_aliases = aliases.map((a) => a.room_alias).sort();
+  const removed = aliases.map((a) => a.room_alias);
+  result.local_aliases = [...new Set([...result.local_aliases, ...removed])].sort();
   if (result.new_room_id !== null) {
-    for (const alias of result.local_aliases) {
+    for (const alias of removed) {
       await ctx.db.query(
         `INSERT INTO room_aliases (room_alias, room_id, creator, servers) VALUES ($1, $2, $3, $4) ON CONFLICT (room_alias) DO NOTHING`,
         [alias, result.new_room_id, req.newRoomUserId, [ctx.config.server_name]],

@@ -5,6 +5,7 @@
  * pages it in SQL: an admin tool, not a hot path.
  */
 import type { Queryable } from '@lattice/storage';
+import { likeContaining } from '../stores/like-pattern.js';
 
 export interface RoomSummary {
   room_id: string;
@@ -97,7 +98,7 @@ export async function listRoomSummaries(
   const params: unknown[] = [serverName];
   let where = '';
   if (q.searchTerm !== undefined && q.searchTerm !== '') {
-    params.push(`%${q.searchTerm.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, q.searchTerm);
+    params.push(likeContaining(q.searchTerm), q.searchTerm);
     where = `WHERE s.name ILIKE $2 OR s.canonical_alias ILIKE $2 OR s.room_id = $3`;
   }
   const order = ALIASES[q.orderBy] ?? q.orderBy;

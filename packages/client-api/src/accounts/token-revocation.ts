@@ -10,13 +10,11 @@
 import { recordCacheInvalidation, type CacheRow } from '@lattice/replication';
 import type { ScriptRunner } from '@lattice/storage';
 import type { ClientApiContext } from '../context.js';
+import { afterStreamWrite } from '../routes/rooms/read-your-writes.js';
 import { ACCESS_TOKEN_CACHE } from './token-cache.js';
 
-/** How long a revocation waits for this worker to apply its own invalidation. */
-const APPLY_WAIT_MS = 10_000;
-
 export async function revokingTokens<T>(ctx: ClientApiContext, userId: string, change: (tx: ScriptRunner) => Promise<T>): Promise<T> {
-  const { hub, userWrites } = ctx.rooms;
+  const { hub } = ctx.rooms;
   const row: CacheRow = { cache: ACCESS_TOKEN_CACHE, keys: [userId] };
   let result!: T;
   const position = await hub.writer('caches').write(ctx.db, async (tx, position) => {
@@ -24,7 +22,6 @@ export async function revokingTokens<T>(ctx: ClientApiContext, userId: string, c
     await recordCacheInvalidation(tx, position, hub.instanceName, row);
     return [row];
   });
-  await userWrites.record(userId, { caches: position });
-  await hub.waitForPositions({ caches: position }, APPLY_WAIT_MS);
+  await afterStreamWrite(ctx.rooms, userId, 'caches', position);
   return result;
 }

@@ -8,6 +8,7 @@ import { Errors } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import type { ClientApiContext } from '../context.js';
 import { requesterOf, requireAuth } from '../http/auth.js';
+import { decodeJsonToken, encodeJsonToken } from '../http/json-token.js';
 import { methodNotAllowed } from '../http/unrecognized.js';
 import { mutualJoinedRooms } from '../stores/mutual-rooms.js';
 import { checkUserId } from './rooms/ids.js';
@@ -23,18 +24,13 @@ interface BatchToken {
 }
 
 function encodeToken(token: BatchToken): string {
-  return Buffer.from(JSON.stringify([token.after, token.issued]), 'utf8').toString('base64url');
+  return encodeJsonToken([token.after, token.issued]);
 }
 
 function decodeToken(raw: string, now: number): BatchToken {
   const invalid = () => Errors.invalidParam("Invalid or expired 'from' token");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'number') throw invalid();
+  const parsed = decodeJsonToken(raw);
+  if (parsed === undefined || typeof parsed[0] !== 'string' || typeof parsed[1] !== 'number') throw invalid();
   const [after, issued] = parsed as [string, number];
   if (issued > now || now - issued > TOKEN_LIFETIME_MS) throw invalid();
   return { after, issued };

@@ -104,11 +104,16 @@ export class OutboundMembership implements RemoteMembership {
   }
 
   async invite(inviter: string, roomId: string, invitee: string, reason?: string): Promise<{ streamOrdering: number }> {
+    const content: Record<string, unknown> = { membership: 'invite' };
+    if (reason !== undefined) content['reason'] = reason;
+    return this.inviteWithContent(inviter, roomId, invitee, content);
+  }
+
+  /** invite() with the member event's whole content (a redeemed third-party invite carries `third_party_invite`). */
+  async inviteWithContent(inviter: string, roomId: string, invitee: string, content: Record<string, unknown>): Promise<{ streamOrdering: number }> {
     const { store } = this.deps.ctx.rooms;
     const version = await store.roomVersion(roomId);
     if (version === undefined) throw Errors.notFound(`Unknown room ${roomId}`);
-    const content: Record<string, unknown> = { membership: 'invite' };
-    if (reason !== undefined) content['reason'] = reason;
     const template = await membershipTemplate(this.deps.ctx.db, store, {
       roomId,
       version,

@@ -14,6 +14,7 @@ import { inviteRoutes } from './invite-routes.js';
 import { membershipRoutes, type MembershipForwarder } from './membership-routes.js';
 import { readRoutes } from './read-routes.js';
 import { hierarchyRoute } from './hierarchy-route.js';
+import { exchangeThirdPartyInviteRoutes } from './third-party-invite-routes.js';
 
 export interface FederationRooms {
   router: Router;
@@ -36,5 +37,6 @@ export function federationRoomsRouter(deps: FederationDeps, options: FederationR
   router.use(membershipRoutes(deps, options.forward));
   router.use(inviteRoutes(deps));
   router.use(hierarchyRoute(deps));
+  router.use(exchangeThirdPartyInviteRoutes(deps));
   return { router, processor, edus };
 }

@@ -9,8 +9,7 @@ import { DB_KINDS } from '../../../client-api/test/support/test-server.js';
 import { crossSigningKey, fallbackKey, makeDevice, oneTimeKeys, type TestDevice } from '../../../e2ee/test/support/e2ee-server.js';
 import type { Credentials } from '../../../client-api/test/support/test-server.js';
 import { FederationRequestError, createE2eeFederation } from '../../src/index.js';
-import { loopbackResolver } from '../support/federation-server.js';
-import { createTestCa, type TestCa } from '../support/test-ca.js';
+import { withServerPair } from '../support/server-pair.js';
 import { startLattice, type Lattice } from '../rooms/lattice-pair.js';
 import { createCredentials, withE2ee, type E2eeRecorder } from './e2ee-lattice.js';
 import { eventuallyAsync } from '../../../../tests/support/wait.js';
@@ -19,7 +18,6 @@ const enc = encodeURIComponent;
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe.each(DB_KINDS)('end-to-end encryption across two servers (%s)', (kind) => {
-  let ca: TestCa;
   let a: Lattice;
   let b: Lattice;
   const atA: E2eeRecorder = { requests: [] };
@@ -48,10 +46,13 @@ describe.each(DB_KINDS)('end-to-end encryption across two servers (%s)', (kind) 
     });
   }
 
+  withServerPair({
+    start: (hostname, ca, resolve) => startLattice(kind, hostname, ca, resolve, withE2ee(hostname === 'a.test' ? atA : atB)),
+    started: (servers) => {
+      [a, b] = servers;
+    },
+  });
   beforeAll(async () => {
-    ca = createTestCa();
-    const resolve = loopbackResolver(['a.test', 'b.test']);
-    [a, b] = await Promise.all([startLattice(kind, 'a.test', ca, resolve, withE2ee(atA)), startLattice(kind, 'b.test', ca, resolve, withE2ee(atB))]);
     [alice, bob] = await Promise.all([createCredentials(a, 'alice'), createCredentials(b, 'bob')]);
     aliceDevice = makeDevice(alice);
     const bobDevice = makeDevice(bob);
@@ -62,10 +63,6 @@ describe.each(DB_KINDS)('end-to-end encryption across two servers (%s)', (kind) 
     expect(invited.status).toBe(200);
     expect((await call(b, bob, 'POST', `/join/${enc(roomId)}`, {})).status).toBe(200);
     await eventuallyAsync('A sees bob joined', async () => (await a.ctx.rooms.store.membership(roomId, bob.user_id))?.membership === 'join');
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    ca?.remove();
   });
 
   test('serves /user/devices, /user/keys/query and /user/keys/claim for its own users only', async () => {

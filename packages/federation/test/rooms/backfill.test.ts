@@ -6,9 +6,7 @@
  * /sync.
  */
 import { DB_KINDS } from '../../../client-api/test/support/test-server.js';
-import { loopbackResolver } from '../support/federation-server.js';
-import { createTestCa, type TestCa } from '../support/test-ca.js';
-import { startLattice, type Lattice } from './lattice-pair.js';
+import { withLatticePair, type Lattice } from './lattice-pair.js';
 
 const enc = encodeURIComponent;
 type Event = { event_id: string; type: string; content: Record<string, unknown> };
@@ -16,18 +14,10 @@ type MessagesBody = { chunk: Event[]; start: string; end?: string };
 type SyncBody = { next_batch: string; rooms?: { join?: Record<string, { timeline?: { events: Event[] } }> } };
 
 describe.each(DB_KINDS)('backfill (%s)', (kind) => {
-  let ca: TestCa;
   let a: Lattice;
   let b: Lattice;
-
-  beforeAll(async () => {
-    ca = createTestCa();
-    const resolve = loopbackResolver(['a.test', 'b.test']);
-    [a, b] = await Promise.all([startLattice(kind, 'a.test', ca, resolve), startLattice(kind, 'b.test', ca, resolve)]);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    ca?.remove();
+  withLatticePair(kind, (servers) => {
+    [a, b] = servers;
   });
 
   test("paging back past the join fetches A's older history, in order, down to the room's creation", async () => {

@@ -5,26 +5,16 @@
  * would not let B's server peek or join are left out.
  */
 import { DB_KINDS } from '../../../client-api/test/support/test-server.js';
-import { loopbackResolver } from '../support/federation-server.js';
-import { createTestCa, type TestCa } from '../support/test-ca.js';
 import { FederationHierarchy } from '../../src/index.js';
-import { startLattice, type Lattice } from './lattice-pair.js';
+import { withLatticePair, type Lattice } from './lattice-pair.js';
 
 const enc = encodeURIComponent;
 
 describe.each(DB_KINDS)('space hierarchy across servers (%s)', (kind) => {
-  let ca: TestCa;
   let a: Lattice;
   let b: Lattice;
-
-  beforeAll(async () => {
-    ca = createTestCa();
-    const resolve = loopbackResolver(['a.test', 'b.test']);
-    [a, b] = await Promise.all([startLattice(kind, 'a.test', ca, resolve), startLattice(kind, 'b.test', ca, resolve)]);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    ca?.remove();
+  withLatticePair(kind, (servers) => {
+    [a, b] = servers;
   });
 
   async function createRoom(server: Lattice, token: string, body: Record<string, unknown>): Promise<string> {

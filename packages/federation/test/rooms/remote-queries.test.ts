@@ -5,25 +5,15 @@
  * 404 at B too.
  */
 import { DB_KINDS } from '../../../client-api/test/support/test-server.js';
-import { loopbackResolver } from '../support/federation-server.js';
-import { createTestCa, type TestCa } from '../support/test-ca.js';
-import { startLattice, type Lattice } from './lattice-pair.js';
+import { withLatticePair, type Lattice } from './lattice-pair.js';
 
 const enc = encodeURIComponent;
 
 describe.each(DB_KINDS)('queries to another server (%s)', (kind) => {
-  let ca: TestCa;
   let a: Lattice;
   let b: Lattice;
-
-  beforeAll(async () => {
-    ca = createTestCa();
-    const resolve = loopbackResolver(['a.test', 'b.test']);
-    [a, b] = await Promise.all([startLattice(kind, 'a.test', ca, resolve), startLattice(kind, 'b.test', ca, resolve)]);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    ca?.remove();
+  withLatticePair(kind, (servers) => {
+    [a, b] = servers;
   });
 
   test("a remote alias resolves through its server, and a join by that alias joins the room over federation", async () => {

@@ -5,39 +5,19 @@
  * through /sync.
  */
 import { DB_KINDS } from '../../../client-api/test/support/test-server.js';
-import { loopbackResolver } from '../support/federation-server.js';
-import { createTestCa, type TestCa } from '../support/test-ca.js';
-import { startLattice, type Lattice } from './lattice-pair.js';
+import { withLatticePair, type Lattice } from './lattice-pair.js';
+import { syncUntil } from '../support/sync-until.js';
 
 const enc = encodeURIComponent;
 type SyncBody = { next_batch: string; rooms?: Record<string, Record<string, { timeline?: { events: Array<{ event_id: string; sender: string; content: Record<string, unknown> }> }; invite_state?: unknown }>> };
 
 describe.each(DB_KINDS)('two Lattice servers federating (%s)', (kind) => {
-  let ca: TestCa;
   let a: Lattice;
   let b: Lattice;
-
-  beforeAll(async () => {
-    ca = createTestCa();
-    const resolve = loopbackResolver(['a.test', 'b.test']);
-    [a, b] = await Promise.all([startLattice(kind, 'a.test', ca, resolve), startLattice(kind, 'b.test', ca, resolve)]);
-  });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    ca?.remove();
+  withLatticePair(kind, (servers) => {
+    [a, b] = servers;
   });
 
-  /** Long-polls /sync until `found` sees what it waits for in a response (bounded number of rounds). */
-  async function syncUntil(server: Lattice, token: string, since: string | undefined, found: (body: SyncBody) => boolean): Promise<SyncBody> {
-    let batch = since;
-    for (let round = 0; round < 40; round++) {
-      const res = await server.request<SyncBody>('GET', `/_matrix/client/v3/sync?timeout=1000${batch ? `&since=${enc(batch)}` : ''}`, token);
-      expect(res.status).toBe(200);
-      if (found(res.body)) return res.body;
-      batch = res.body.next_batch;
-    }
-    throw new Error('never arrived through /sync');
-  }
 
   test('invite, join over federation, messages both ways through /sync', async () => {
     const alice = await a.createUser('alice');
@@ -48,25 +28,25 @@ describe.each(DB_KINDS)('two Lattice servers federating (%s)', (kind) => {
 
     const invited = await a.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/invite`, alice.token, { user_id: bob.userId });
     expect(invited.status).toBe(200);
-    const inviteSync = await syncUntil(b, bob.token, undefined, (s) => s.rooms?.['invite']?.[roomId] !== undefined);
+    const inviteSync = await syncUntil<SyncBody>(b, bob.token, undefined, (s) => s.rooms?.['invite']?.[roomId] !== undefined);
     expect(JSON.stringify(inviteSync.rooms!['invite']![roomId])).toContain('Across');
 
     const joined = await b.request<{ room_id: string }>('POST', `/_matrix/client/v3/join/${enc(roomId)}`, bob.token, {});
     expect(joined.status).toBe(200);
     expect(joined.body.room_id).toBe(roomId);
     expect((await a.ctx.rooms.store.membership(roomId, bob.userId))?.membership).toBe('join');
-    const bobJoinSync = await syncUntil(b, bob.token, inviteSync.next_batch, (s) => s.rooms?.['join']?.[roomId] !== undefined);
+    const bobJoinSync = await syncUntil<SyncBody>(b, bob.token, inviteSync.next_batch, (s) => s.rooms?.['join']?.[roomId] !== undefined);
 
     const aliceSync0 = await a.request<SyncBody>('GET', '/_matrix/client/v3/sync?timeout=0', alice.token);
     const sent = await a.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/t1`, alice.token, { msgtype: 'm.text', body: 'hello from A' });
     expect(sent.status).toBe(200);
-    const atB = await syncUntil(b, bob.token, bobJoinSync.next_batch, (s) =>
+    const atB = await syncUntil<SyncBody>(b, bob.token, bobJoinSync.next_batch, (s) =>
       (s.rooms?.['join']?.[roomId]?.timeline?.events ?? []).some((e) => e.event_id === sent.body.event_id));
     expect(atB.rooms!['join']![roomId]!.timeline!.events.find((e) => e.event_id === sent.body.event_id)?.content['body']).toBe('hello from A');
 
     const reply = await b.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/t2`, bob.token, { msgtype: 'm.text', body: 'hello from B' });
     expect(reply.status).toBe(200);
-    const atA = await syncUntil(a, alice.token, aliceSync0.body.next_batch, (s) =>
+    const atA = await syncUntil<SyncBody>(a, alice.token, aliceSync0.body.next_batch, (s) =>
       (s.rooms?.['join']?.[roomId]?.timeline?.events ?? []).some((e) => e.event_id === reply.body.event_id));
     const seen = atA.rooms!['join']![roomId]!.timeline!.events.find((e) => e.event_id === reply.body.event_id);
     expect([seen?.sender, seen?.content['body']]).toEqual([bob.userId, 'hello from B']);
@@ -88,7 +68,7 @@ describe.each(DB_KINDS)('two Lattice servers federating (%s)', (kind) => {
     expect((await b.request('POST', `/_matrix/client/v3/join/${enc(roomId)}?via=${enc(a.serverName)}`, dave.token, {})).status).toBe(200);
     const since = (await a.request<SyncBody>('GET', '/_matrix/client/v3/sync?timeout=0', alice.token)).body.next_batch;
     expect((await b.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/leave`, dave.token, {})).status).toBe(200);
-    await syncUntil(a, alice.token, since, (s) =>
+    await syncUntil<SyncBody>(a, alice.token, since, (s) =>
       (s.rooms?.['join']?.[roomId]?.timeline?.events ?? []).some((e) => e.sender === dave.userId && e.content['membership'] === 'leave'));
     expect((await a.ctx.rooms.store.membership(roomId, dave.userId))?.membership).toBe('leave');
   });
@@ -104,7 +84,7 @@ describe.each(DB_KINDS)('two Lattice servers federating (%s)', (kind) => {
     const knocked = await b.request<{ room_id: string }>('POST', `/_matrix/client/v3/knock/${enc(roomId)}?via=${enc(a.serverName)}`, frank.token, { reason: 'let me in' });
     expect([knocked.status, knocked.body.room_id]).toEqual([200, roomId]);
     expect((await a.ctx.rooms.store.membership(roomId, frank.userId))?.membership).toBe('knock');
-    const sync = await syncUntil(b, frank.token, undefined, (s) => s.rooms?.['knock']?.[roomId] !== undefined);
+    const sync = await syncUntil<SyncBody>(b, frank.token, undefined, (s) => s.rooms?.['knock']?.[roomId] !== undefined);
     expect(JSON.stringify(sync.rooms!['knock']![roomId])).toContain('Knock knock');
   });
 

@@ -13,7 +13,7 @@
  * the service only reads: changes must go to the writer.
  */
 import { MatrixError, serverNameOf, type Logger } from '@lattice/core';
-import type { ClientApiContext } from '@lattice/client-api';
+import { afterStreamWrite, type ClientApiContext } from '@lattice/client-api';
 import type { UserScopedRow } from '@lattice/replication';
 import { KeyedQueue } from '@lattice/rooms';
 import { DeviceSyncs } from './device-syncs.js';
@@ -23,8 +23,6 @@ import { applyActivity, applySetPresence, applySyncEnd, applySyncStart, applyTim
 import { offlinePresence, type PresenceState, type UserPresence } from './presence-state.js';
 import { loadNotOffline, loadPresence, writePresence } from './presence-store.js';
 
-/** How long a write waits for this worker to see its own position (read-your-writes). */
-const POSITION_WAIT_MS = 10_000;
 /** Synapse checks its presence timers every 5 s. */
 const DEFAULT_SWEEP_INTERVAL_MS = 5_000;
 
@@ -211,9 +209,7 @@ export class PresenceService {
   }
 
   private async afterWrite(userId: string, position: number): Promise<void> {
-    const { hub, userWrites } = this.ctx.rooms;
-    await userWrites.record(userId, { presence: position });
-    await hub.waitForPositions({ presence: position }, POSITION_WAIT_MS);
+    await afterStreamWrite(this.ctx.rooms, userId, 'presence', position);
   }
 
   /** This instance keeps `userId`'s presence (writes the stream, and is the user's owner among its writers). */

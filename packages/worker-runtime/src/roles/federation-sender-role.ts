@@ -1,21 +1,21 @@
 /**
  * The federation-sender role: PDUs and EDUs to other servers, pushes to push
- * gateways, and the senders that must run once (application services,
- * retention purges). With several instances (federation_sender_instances, as
+ * gateways, and the senders that must run once (application services; the
+ * retention purges run on the first caches writer, admin-background.ts, since
+ * a purge must reach every worker's caches through that stream). With several instances (federation_sender_instances, as
  * in Synapse) each sends to its own share of the destinations, by the same
  * rendezvous hash the persisters use for rooms: every instance follows the
  * streams and queues and sends only its own destinations, so no destination
  * ever has two transactions in flight. The first instance also runs what
  * must run once: device list updates (a per-user chain of stream ids, queued
- * for every destination through the outbox, which each owner sweeps),
- * application services and retention.
+ * for every destination through the outbox, which each owner sweeps) and
+ * application services.
  */
 import type { ClientApiContext } from '@lattice/client-api';
 import type { SigningKey } from '@lattice/core';
 import { EphemeralEduSenders, FederationSender, OutboxEduQueue, createE2eeFederation, createFederationTransport } from '@lattice/federation';
 import { createPushModule } from '@lattice/push';
 import { startAppserviceSender } from '@lattice/appservice';
-import { startRetentionPurges } from '@lattice/admin';
 import { rendezvousOwner } from '../topology/shard.js';
 
 export interface FederationSenderRole {
@@ -42,10 +42,8 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
   e2ee?.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
   const appservices = first ? startAppserviceSender(ctx) : undefined;
   appservices?.catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));
-  const retention = first ? startRetentionPurges(ctx) : undefined;
   return {
     close: async () => {
-      retention?.stop();
       await appservices?.then((s) => s.stop(), () => undefined);
       await e2ee?.stop();
       edus.stop();

@@ -18,13 +18,17 @@ import {
   FederationSender,
   OutboundMembership,
   OutboxEduQueue,
+  PRESENCE_EDU,
   RECEIPT_EDU,
+  TYPING_EDU,
   createE2eeFederation,
   createFederationApp,
   createFederationTransport,
   federationRoomsRouter,
   federationRouter,
+  presenceEduHandler,
   receiptEduHandler,
+  typingEduHandler,
   type E2eeFederation,
   type EduDispatcher,
 } from '@lattice/federation';
@@ -35,7 +39,9 @@ import { installAppserviceAuth } from '@lattice/appservice';
 import { listenForPurgedRooms } from '@lattice/admin';
 import { clientFeatures } from './client-features.js';
 import { startFederationSenderRole } from './federation-sender-role.js';
+import { startAdminBackgroundWork } from './admin-background.js';
 import { presenceWriterLink } from '../internal/remote-presence-writer.js';
+import { EduForwarder } from '../internal/edu-forwarder.js';
 
 export interface RoleFeatures {
   /** The app of the role's public listener; absent for roles without public traffic. */
@@ -49,10 +55,10 @@ export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKe
   const ctx: ClientApiContext = { ...base, devices: new DeviceListeners() };
   // Appservice registrations are validated here, at start-up, in every role.
   installAppserviceAuth(ctx);
+  // Rooms purged (admin API, retention) leave every process's caches and persister memory, whichever role.
+  listenForPurgedRooms(ctx);
   switch (role) {
     case 'event-persister':
-      // Rooms purged through the admin API leave this persister's memory too.
-      listenForPurgedRooms(ctx);
       // Notifications are evaluated as this persister's events commit; the federation sender sends them.
       return closing(createPushModule(ctx, { sendPushes: false }));
     case 'federation-sender':
@@ -103,22 +109,31 @@ function clientFacing(ctx: ClientApiContext, signingKey: SigningKey): RoleFeatur
     // Presence of users this process does not keep goes to their presence writer.
     presenceLink: presenceWriterLink(ctx.config, { hub: ctx.rooms.hub, userWrites: ctx.rooms.userWrites, logger: ctx.logger }),
   });
+  // Interrupted admin jobs and retention purges, where the caches stream is written.
+  const admin = startAdminBackgroundWork(ctx);
   return {
     publicApp: (trustProxy) => createClientApiApp(ctx, { trustProxy, routers: features.routers }),
     presence: features.presence.presence,
-    close: () => features.close(),
+    close: () => {
+      admin.stop();
+      return features.close();
+    },
   };
 }
 
 /**
  * Inbound EDUs whose handlers write streams this process writes (stream_writers): receipts, device lists and
  * to-device messages when federation-inbound is named among their writers. Typing (one writer) and presence
- * (writers own local users) are not taken here.
+ * (writers keep users) go to their writers over the internal API (EduForwarder) unless this process is one.
  */
 function registerWritableEduHandlers(edus: EduDispatcher, ctx: ClientApiContext, e2ee: E2eeFederation): void {
   const { hub } = ctx.rooms;
   if (hub.writes('receipts')) edus.register(RECEIPT_EDU, receiptEduHandler(ctx));
   if (hub.writes('device_lists') && hub.writes('to_device')) e2ee.registerEdus(edus);
+  const forwarder = new EduForwarder(ctx.config, hub, ctx.logger);
+  const writesTyping = ctx.config.stream_writers.typing.includes(hub.instanceName);
+  edus.register(TYPING_EDU, writesTyping ? typingEduHandler(ctx) : forwarder.typing());
+  edus.register(PRESENCE_EDU, hub.writes('presence') ? presenceEduHandler(ctx) : forwarder.presence());
 }
 
 function closing(push: PushModule): RoleFeatures {

@@ -6,6 +6,7 @@
  * published or unpublished between requests. Opaque to clients (base64url JSON).
  */
 import { Errors } from '@lattice/core';
+import { decodeJsonToken, encodeJsonToken } from '../../http/json-token.js';
 
 export interface DirectoryPosition {
   joinedMembers: number;
@@ -19,19 +20,14 @@ export interface PageToken {
 }
 
 export function encodePageToken(token: PageToken): string {
-  return Buffer.from(JSON.stringify([token.dir, token.at.joinedMembers, token.at.roomId])).toString('base64url');
+  return encodeJsonToken([token.dir, token.at.joinedMembers, token.at.roomId]);
 }
 
 /** 400 M_INVALID_PARAM for anything this server did not hand out. */
 export function decodePageToken(text: string): PageToken {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    parsed = undefined;
-  }
-  if (Array.isArray(parsed) && parsed.length === 3) {
-    const [dir, joinedMembers, roomId] = parsed as unknown[];
+  const parsed = decodeJsonToken(text);
+  if (parsed?.length === 3) {
+    const [dir, joinedMembers, roomId] = parsed;
     if ((dir === 'f' || dir === 'b') && Number.isSafeInteger(joinedMembers) && typeof roomId === 'string') {
       return { dir, at: { joinedMembers: joinedMembers as number, roomId } };
     }

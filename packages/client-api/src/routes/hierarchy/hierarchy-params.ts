@@ -8,6 +8,7 @@
  */
 import { Errors } from '@lattice/core';
 import type { Request } from 'express';
+import { decodeJsonToken, encodeJsonToken } from '../../http/json-token.js';
 import { booleanParam, queryString } from '../timeline/params.js';
 
 export const DEFAULT_LIMIT = 50;
@@ -48,18 +49,13 @@ export function parseHierarchyQuery(req: Request, roomId: string): HierarchyQuer
 }
 
 export function encodeHierarchyToken(q: Omit<HierarchyQuery, 'limit'>): string {
-  return Buffer.from(JSON.stringify([q.roomId, q.maxDepth, q.suggestedOnly, q.skip])).toString('base64url');
+  return encodeJsonToken([q.roomId, q.maxDepth, q.suggestedOnly, q.skip]);
 }
 
 function decodeHierarchyToken(text: string): Omit<HierarchyQuery, 'limit'> {
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    parts = undefined;
-  }
-  if (Array.isArray(parts) && parts.length === 4) {
-    const [roomId, maxDepth, suggestedOnly, skip] = parts as unknown[];
+  const parts = decodeJsonToken(text);
+  if (parts?.length === 4) {
+    const [roomId, maxDepth, suggestedOnly, skip] = parts;
     if (typeof roomId === 'string' && Number.isSafeInteger(maxDepth) && typeof suggestedOnly === 'boolean' && Number.isSafeInteger(skip) && (skip as number) > 0) {
       return { roomId, maxDepth: maxDepth as number, suggestedOnly, skip: skip as number };
     }

@@ -16,13 +16,14 @@ import { optionalString, requireString } from '../../http/validate.js';
 import { isShadowBanned } from '../../accounts/shadow-ban.js';
 import { checkRoomId, checkUserId } from './ids.js';
 import { assertGuestsCanJoin } from './guest-access.js';
-import { checkInvitee } from './invitees.js';
-import { inviteThroughFederation, joinThroughFederation, knockThroughFederation, leaveThroughFederation, viaServers } from './remote-membership.js';
+import { inviteUser } from './invite-user.js';
+import { inviteByThirdPartyId, isThirdPartyInvite } from './third-party-invite.js';
+import { joinThroughFederation, knockThroughFederation, leaveThroughFederation, viaServers } from './remote-membership.js';
 import { assertNotRejectingServerNotices } from './server-notice-invite.js';
 import { joinChanges, memberContent, sendMemberEvent, type MembershipChangeRequest } from './member-events.js';
 import { isRestrictedJoinRule, restrictedJoinAuthoriser } from './restricted-join.js';
 import { afterWrite } from './read-your-writes.js';
-import { limitInvites, limitJoin } from '../../ratelimit/membership-limits.js';
+import { limitJoin } from '../../ratelimit/membership-limits.js';
 import { knownRoom, knownRoomByIdOrAlias, type KnownRoom } from './room-lookup.js';
 import { assertRoomNotBlocked } from './blocked-rooms.js';
 
@@ -135,13 +136,17 @@ export function membershipRouter(ctx: ClientApiContext): Router {
       const requester = requesterOf(req);
       const { userId } = requester;
       const body = objectBody(req);
+      if (membership === 'invite' && isThirdPartyInvite(body)) {
+        await inviteByThirdPartyId(ctx, requester, req.params.roomId, body);
+        return void res.json({});
+      }
       const target = checkUserId(requireString(body, 'user_id'));
       const reason = optionalString(body, 'reason');
       const room = await knownRoom(ctx, req.params.roomId);
-      if (membership === 'invite' && isShadowBanned(requester)) return void res.json({});
-      if (membership === 'invite') await limitInvites(ctx, userId, room.roomId, [target]);
-      if (membership === 'invite' && (await inviteThroughFederation(ctx, room.roomId, userId, target, reason))) return void res.json({});
-      if (membership === 'invite') await checkInvitee(ctx, target);
+      if (membership === 'invite') {
+        if (!isShadowBanned(requester)) await inviteUser(ctx, room.roomId, userId, target, reason);
+        return void res.json({});
+      }
       if (targetRule) {
         const current = (await ctx.rooms.store.membership(room.roomId, target))?.membership;
         if (current === undefined || !targetRule.memberships.has(current)) throw Errors.forbidden(`${target} ${targetRule.refusal}`);

@@ -8,6 +8,7 @@
  * anything we did not hand out is 400 M_INVALID_PARAM.
  */
 import { Errors } from '@lattice/core';
+import { decodeJsonToken, encodeJsonToken } from '../../http/json-token.js';
 import type { GroupKey, SearchOrder } from './search-request.js';
 
 export interface SearchCursor {
@@ -21,18 +22,13 @@ export interface SearchCursor {
 export function encodeSearchToken(cursor: SearchCursor): string {
   const parts: unknown[] = [cursor.order, cursor.after];
   if (cursor.group) parts.push(cursor.group.key, cursor.group.value);
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+  return encodeJsonToken(parts);
 }
 
 export function decodeSearchToken(text: string, order: SearchOrder): SearchCursor {
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  } catch {
-    parts = undefined;
-  }
-  if (Array.isArray(parts) && (parts.length === 2 || parts.length === 4)) {
-    const [tokenOrder, after, key, value] = parts as unknown[];
+  const parts = decodeJsonToken(text);
+  if (parts !== undefined && (parts.length === 2 || parts.length === 4)) {
+    const [tokenOrder, after, key, value] = parts;
     if (tokenOrder !== order) throw Errors.invalidParam("'next_batch' belongs to a search with another order_by");
     if (Number.isSafeInteger(after) && (after as number) >= 0) {
       if (parts.length === 2) return { order, after: after as number };
