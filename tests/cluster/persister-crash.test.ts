@@ -107,15 +107,7 @@ afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
 
-/**
- * Quarantined from the default run (LATTICE_TEST_PERSISTER_CRASH=1 runs it): under CPU load, about one run in
- * three, an event the restarted persister committed is never served by /sync while later positions are (a gap
- * in the crash-recovery path, not yet understood; see the session 3 closing note). It must pass before the
- * worker split's crash recovery is called done.
- */
-const crashTest = process.env.LATTICE_TEST_PERSISTER_CRASH === '1' ? it : it.skip;
-
-crashTest('an event persister killed with -9 while clients send: the other\'s rooms keep flowing, and after a restart nothing acknowledged is lost', async () => {
+it('an event persister killed with -9 while clients send: the other\'s rooms keep flowing, and after a restart nothing acknowledged is lost', async () => {
   const alice = await register('alice');
   const bob = await register('bob');
   // Rooms until each persister owns two (rendezvous hash of the room id).
