@@ -9,6 +9,13 @@
 //   node scripts/cluster.mjs [--port 8080] [--dir data/cluster] [--server-name localhost]
 //                            [--database postgres://…/lattice_cluster] [--persisters 2]
 //                            [--fresh] [--no-build] [--open-registration]
+//                            [--tls-port 8448 --tls-cert cert.pem --tls-key key.pem]
+//                            [--extra-config more.yaml]
+//
+// --tls-port puts a second, TLS listener on nginx (same routing) with that
+// certificate: what other servers reach for federation when the server is
+// named host:<tls-port>. --extra-config is YAML (or JSON) whose keys are laid
+// over the generated homeserver.yaml (e.g. federation_custom_ca_list).
 //
 // It writes <dir>/cluster.json (every process's name, role, pid and ports, and
 // the public URL) once every process is ready: tests read it.
@@ -39,6 +46,7 @@ const port = Number(flags.port ?? 8080);
 const dir = path.resolve(flags.dir ?? path.join(root, 'data/cluster'));
 const serverName = flags['server-name'] ?? 'localhost';
 const persisterCount = Number(flags.persisters ?? 2);
+const tls = flags['tls-port'] ? { port: Number(flags['tls-port']), cert: path.resolve(flags['tls-cert']), key: path.resolve(flags['tls-key']) } : undefined;
 const databaseUrl = flags.database ?? process.env.LATTICE_CLUSTER_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/lattice_cluster';
 
 /** The topology of deploy/docker-compose.yml: [name, role]. */
@@ -108,6 +116,7 @@ async function main() {
   const url = `http://127.0.0.1:${port}`;
   const state = {
     url,
+    ...(tls ? { federationUrl: `https://127.0.0.1:${tls.port}` } : {}),
     serverName,
     configPath,
     database: databaseUrl,
@@ -161,6 +170,7 @@ async function writeConfig(processes, redisPort) {
     enable_registration: Boolean(flags['open-registration']),
     enable_registration_without_verification: Boolean(flags['open-registration']),
     ...(flags['relax-rate-limits'] ? RELAXED_RATE_LIMITS : {}),
+    ...(flags['extra-config'] ? YAML.parse(readFileSync(path.resolve(flags['extra-config']), 'utf8')) : {}),
   };
   Object.assign(config, {
     instance_map: Object.fromEntries(processes.map((p) => [p.name, { host: '127.0.0.1', port: p.internalPort }])),
@@ -213,14 +223,19 @@ function startNginx(processes) {
     upstream('lattice_sync', of('sync')) +
     upstream('lattice_media', of('media')) +
     upstream('lattice_federation_inbound', of('federation-inbound'));
+  const tlsListen = tls ? `\n    listen 127.0.0.1:${tls.port} ssl;\n    ssl_certificate ${tls.cert};\n    ssl_certificate_key ${tls.key};` : '';
   const routing = readFileSync(path.join(root, 'nginx/lattice-workers.conf'), 'utf8').replace(
     /listen 8008;/,
-    `listen 127.0.0.1:${port};`,
+    `listen 127.0.0.1:${port};${tlsListen}`,
   );
   const nginxDir = path.join(dir, 'nginx');
   mkdirSync(path.join(nginxDir, 'temp'), { recursive: true });
   const conf = [
     'daemon off;',
+    // Started as root (CI, containers), nginx's workers would run as nobody, who may not enter `dir`
+    // (mkdtemp's 0700): request bodies and responses larger than its buffers go to temp files there,
+    // and each such request (a device's one-time keys, a media upload, a large /sync) failed with 500.
+    ...(process.getuid?.() === 0 ? ['user root;'] : []),
     'worker_processes 1;',
     `pid ${path.join(nginxDir, 'nginx.pid')};`,
     `error_log ${path.join(dir, 'logs', 'nginx.log')} warn;`,

@@ -39,3 +39,6 @@ export * from './outbound/vet-host.js';
 export * from './outbound/safe-fetch.js';
 export * from './runtime/load-on-use.js';
 export * from './runtime/time-slicer.js';
+export * from './runtime/retry-schedule.js';
+export * from './runtime/timer-retry-schedule.js';
+export * from './runtime/bullmq-retry-schedule.js';

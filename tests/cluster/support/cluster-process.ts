@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,8 @@ export interface ClusterProcess {
 
 export interface ClusterState {
   url: string;
+  /** nginx's TLS listener (with ClusterOptions.tls): where other servers reach this one. */
+  federationUrl?: string;
   serverName: string;
   configPath: string;
   database: string;
@@ -59,12 +61,24 @@ async function freeBasePort(): Promise<number> {
   }
 }
 
+export interface ClusterOptions {
+  persisters?: number;
+  /**
+   * A certificate for nginx's TLS listener, on a port of the cluster's range; the cluster is then named
+   * 127.0.0.1:<that port> (unless serverName says otherwise), so other servers federate with it over TLS.
+   */
+  tls?: { certPath: string; keyPath: string };
+  serverName?: string;
+  /** Keys laid over the generated homeserver.yaml (e.g. federation_custom_ca_list, ip_range_whitelist). */
+  extraConfig?: Record<string, unknown>;
+}
+
 /**
  * Starts `scripts/cluster.mjs` (the built apps, a fresh PostgreSQL database,
  * its own Redis and nginx) and resolves once it wrote cluster.json (every
  * process ready).
  */
-export async function startCluster(opts: { persisters?: number } = {}): Promise<RunningCluster> {
+export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lattice-cluster-'));
   const db = await createEmptyPostgresDatabase();
   const port = await freeBasePort();
@@ -78,6 +92,16 @@ export async function startCluster(opts: { persisters?: number } = {}): Promise<
     '--open-registration',
     '--relax-rate-limits',
   ];
+  // The launcher's ports are port (nginx), port+1 (Redis), port+10 on (the workers): port+2 is free for TLS.
+  const tlsPort = port + 2;
+  if (opts.tls) args.push('--tls-port', String(tlsPort), '--tls-cert', opts.tls.certPath, '--tls-key', opts.tls.keyPath);
+  const serverName = opts.serverName ?? (opts.tls ? `127.0.0.1:${tlsPort}` : undefined);
+  if (serverName) args.push('--server-name', serverName);
+  if (opts.extraConfig) {
+    const extraPath = path.join(dir, 'extra-config.json');
+    await writeFile(extraPath, JSON.stringify(opts.extraConfig));
+    args.push('--extra-config', extraPath);
+  }
   const launcher: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   launcher.stdout!.on('data', (d: Buffer) => output.push(d.toString()));

@@ -1,9 +1,10 @@
 /**
  * One appservice's delivery loop: at most one transaction in flight, sent in
  * order; a transaction that fails is retried (same id, same body) after an
- * exponential backoff, and nothing newer is sent before it succeeds.
+ * exponential backoff, and nothing newer is sent before it succeeds. The
+ * retry is asked of the sender's RetrySchedule (timers, or BullMQ with Redis).
  */
-import type { Logger } from '@lattice/core';
+import type { Logger, RetrySchedule } from '@lattice/core';
 import type { ClientApiContext } from '@lattice/client-api';
 import { callAppservice } from '../outbound/appservice-client.js';
 import type { Appservice } from '../registration/appservice.js';
@@ -19,7 +20,8 @@ export class AppserviceQueue {
   private running: Promise<void> | undefined;
   private again = false;
   private failures = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** While backing off: when the failed transaction may be tried again. */
+  private retryAt: number | undefined;
   private stopped = false;
   /** Typing per room since the last transaction (typing is memory only: nothing to replay after a restart). */
   private readonly typing = new Map<string, string[]>();
@@ -30,6 +32,7 @@ export class AppserviceQueue {
     private readonly store: TxnStore,
     private cursor: StreamCursor,
     private readonly backoff: Backoff,
+    private readonly schedule: RetrySchedule,
     private readonly logger: Logger,
     private readonly clock: () => number,
   ) {}
@@ -40,7 +43,7 @@ export class AppserviceQueue {
 
   /** Sends what is waiting; a call during a run makes it go round once more. Waits out a running backoff. */
   kick(): void {
-    if (this.stopped || this.timer !== undefined) return;
+    if (this.stopped || (this.retryAt !== undefined && this.clock() < this.retryAt)) return;
     if (this.running !== undefined) {
       this.again = true;
       return;
@@ -60,9 +63,19 @@ export class AppserviceQueue {
       });
   }
 
+  /** The schedule says the backoff is over. */
+  retryDue(): void {
+    this.retryAt = undefined;
+    this.kick();
+  }
+
+  /** Tries again if the backoff is over but the schedule's call never came (Redis flushed): the sender's sweep. */
+  retryIfOverdue(): void {
+    if (this.retryAt !== undefined && this.clock() >= this.retryAt) this.retryDue();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
     await this.running;
   }
 
@@ -83,6 +96,7 @@ export class AppserviceQueue {
         return;
       }
       this.failures = 0;
+      this.retryAt = undefined;
       await this.store.ack(this.as.id, txn.txnId);
     }
   }
@@ -112,12 +126,11 @@ export class AppserviceQueue {
   private backOff(): number {
     this.failures++;
     const delay = Math.min(this.backoff.initialMs * 2 ** (this.failures - 1), this.backoff.maxMs);
-    if (!this.stopped && this.timer === undefined) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.kick();
-      }, delay);
-      this.timer.unref();
+    this.retryAt = this.clock() + delay;
+    if (!this.stopped) {
+      this.schedule
+        .schedule(this.as.id, this.retryAt)
+        .catch((err: unknown) => this.logger.warn({ err, appservice: this.as.id }, 'appservice transactions: scheduling a retry failed'));
     }
     return delay;
   }

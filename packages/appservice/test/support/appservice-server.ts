@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Router } from 'express';
-import type { HomeserverConfig } from '@lattice/core';
+import type { HomeserverConfig, RetrySchedule } from '@lattice/core';
 import { DeviceListeners } from '@lattice/client-api';
 import { createE2ee } from '@lattice/e2ee';
 import { syncRouter } from '@lattice/sync';
@@ -37,6 +37,8 @@ export interface AppserviceTestServerOptions {
   sender?: AppserviceSenderOptions;
   /** Settings over the test server's homeserver.yaml. */
   config?: Partial<HomeserverConfig>;
+  /** A retry schedule for each sender started (a sender closes its own when it stops). */
+  schedule?: () => RetrySchedule;
 }
 
 export async function startAppserviceTestServer(
@@ -54,12 +56,14 @@ export async function startAppserviceTestServer(
   hs.ctx.devices = new DeviceListeners();
   const e2ee = createE2ee(hs.ctx);
   late.use(syncRouter(hs.ctx, { extensions: [e2ee.syncExtension] }), e2ee.router, appserviceRouter(hs.ctx));
+  const newSender = () =>
+    new AppserviceSender(hs.ctx, appservicesOf(hs.ctx.config), { ...senderOptions, ...(options.schedule ? { schedule: options.schedule() } : {}) });
   const server: AppserviceTestServer = {
     ...hs,
-    sender: new AppserviceSender(hs.ctx, appservicesOf(hs.ctx.config), senderOptions),
+    sender: newSender(),
     restartSender: async () => {
       await server.sender.stop();
-      server.sender = new AppserviceSender(hs.ctx, appservicesOf(hs.ctx.config), senderOptions);
+      server.sender = newSender();
       await server.sender.start();
     },
     close: async () => {

@@ -5,10 +5,15 @@
  * sender's stored position, so events persisted while the sender was down are
  * sent after it restarts); then each destination gets one transaction in
  * flight at a time (≤ 50 PDUs, ≤ 100 EDUs), with exponential backoff while it
- * fails. This is an in-process loop over the durable outbox; scheduling it
- * through BullMQ across federation-sender replicas is left for the worker split.
+ * fails. The outbox and each destination's backoff live in PostgreSQL; when a
+ * backing-off destination is due is left to a RetrySchedule: timers in the
+ * single process, delayed BullMQ jobs in the worker split (one queue per
+ * federation-sender instance, so each destination's retries stay with its
+ * owner). Redis only holds wake-ups: on start the sender schedules every
+ * backing-off destination again, and the periodic outbox sweep sends to any
+ * destination that is due, so nothing is lost when Redis is flushed.
  */
-import { federationSent, federationTransactions, serverNameOf, type RoomEvent } from '@lattice/core';
+import { TimerRetrySchedule, federationSent, federationTransactions, serverNameOf, type RetrySchedule, type RoomEvent } from '@lattice/core';
 import type { CacheRow } from '@lattice/replication';
 import { Lru } from '@lattice/rooms';
 import type { FederationDeps } from '../api.js';
@@ -38,6 +43,11 @@ export interface FederationSenderOptions {
    * consistent hash). Every replica follows the same streams; each queues and sends only its own. Default: all.
    */
   owns?: (destination: string) => boolean;
+  /**
+   * When backing-off destinations are tried again (default: in-process timers). The sender
+   * takes it over: it consumes it from start() on and closes it on stop().
+   */
+  schedule?: RetrySchedule;
 }
 
 /** An EDU for one destination (FederationSender.queueEdus). */
@@ -70,11 +80,13 @@ export class FederationSender {
   private readonly sweepIntervalMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private position = 0;
+  /** The highest events-stream position of rows that concern other servers, once heard of (see start()). */
+  private awaited = 0;
   private catchingUp: Promise<void> | undefined;
   private catchUpAgain = false;
   private readonly sending = new Map<string, Promise<void>>();
   private readonly resend = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly schedule: RetrySchedule;
   private unsubscribe: (() => void) | undefined;
   private offRetryRequests: (() => void) | undefined;
   private readonly status: DestinationStatusStore;
@@ -100,6 +112,7 @@ export class FederationSender {
     this.queueOnly = options.queueOnly ?? false;
     this.owns = options.owns ?? (() => true);
     this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
+    this.schedule = options.schedule ?? new TimerRetrySchedule(deps.ctx.logger, this.clock);
   }
 
   /** Resumes from the stored position (first start: from now), then follows new events. */
@@ -112,19 +125,28 @@ export class FederationSender {
     } else this.position = stored;
     this.unsubscribe = this.deps.ctx.rooms.hub.onUpdate('events', (update) => {
       // Events of rooms known to have no other server need no catch-up now; the next one that does covers them.
-      let concernsOthers = false;
       for (const row of update.rows) {
         if (row.type === 'm.room.member') this.roomServers.delete(row.room_id);
-        if (this.roomServers.get(row.room_id)?.size !== 0) concernsOthers = true;
+        if (this.roomServers.get(row.room_id)?.size !== 0) this.awaited = Math.max(this.awaited, update.rowsPosition ?? update.position);
       }
-      if (concernsOthers) setImmediate(() => void this.catchUp());
+      // With several event persisters, a row is readable (below the stream's safe position) only once the
+      // other persisters announce positions past it, often in a later update without rows: every update
+      // tries again until the catch-up got past what it awaits (handlers run before positions advance).
+      if (this.awaited > this.position) setImmediate(() => void this.catchUp());
     });
     // An admin's reset_connection (any worker) ended these destinations' backoff: try them now.
     this.offRetryRequests = this.deps.ctx.rooms.hub.onUpdate('caches', (update) => {
-      for (const row of update.rows as CacheRow[]) if (row.cache === DESTINATION_RETRY_CACHE) row.keys?.forEach((d) => this.retryNow(d));
+      for (const row of update.rows as CacheRow[]) if (row.cache === DESTINATION_RETRY_CACHE) row.keys?.forEach((d) => this.kick(d));
     });
     await this.catchUp();
-    await this.sweep();
+    if (!this.queueOnly) {
+      this.schedule.onDue((destination) => this.kick(destination));
+      await this.sweep();
+      // Backoffs outlive the process (and Redis): schedule them again.
+      for (const { destination, retryAfterTs } of await this.outbox.backingOff(this.clock())) {
+        if (this.owns(destination)) this.retryLater(destination, retryAfterTs);
+      }
+    }
     if (this.sweepIntervalMs > 0) {
       this.sweepTimer = setInterval(() => void this.sweep().catch((err: unknown) => this.deps.ctx.logger.warn({ err }, 'federation sender: outbox sweep failed')), this.sweepIntervalMs);
       this.sweepTimer.unref();
@@ -141,8 +163,8 @@ export class FederationSender {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.unsubscribe?.();
     this.offRetryRequests?.();
-    for (const t of this.timers.values()) clearTimeout(t);
     await Promise.allSettled([this.catchingUp, ...this.sending.values()]);
+    await this.schedule.close();
   }
 
   /** Queues an EDU for a destination (typing, receipts, presence, device lists, to-device…). */
@@ -325,9 +347,11 @@ export class FederationSender {
       } catch (err) {
         federationTransactions.labels('failed').inc();
         const interval = Math.min(backoff === undefined ? this.initialBackoffMs : backoff.intervalMs * 2, this.maxBackoffMs);
-        await this.outbox.failed(destination, this.clock(), interval);
+        // One time for the database and the schedule: a sender restarting schedules the same retry again.
+        const now = this.clock();
+        await this.outbox.failed(destination, now, interval);
         this.deps.ctx.logger.info({ err, destination, retryInMs: interval }, 'federation sender: transaction failed; backing off');
-        return this.retryLater(destination, this.clock() + interval);
+        return this.retryLater(destination, now + interval);
       }
       federationTransactions.labels('sent').inc();
       federationSent.labels('pdu').inc(batch.pdus.length);
@@ -337,26 +361,16 @@ export class FederationSender {
     }
   }
 
+  /** Asks to be kicked when the destination's backoff ends; if the request is lost, the outbox sweep finds it. */
   private retryLater(destination: string, at: number): void {
-    if (this.timers.has(destination) || this.stopped) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(destination);
-      this.kick(destination);
-    }, Math.max(0, at - this.clock()));
-    timer.unref();
-    this.timers.set(destination, timer);
+    if (this.stopped || this.queueOnly) return;
+    this.schedule.schedule(destination, at).catch((err: unknown) => this.deps.ctx.logger.warn({ err, destination }, 'federation sender: scheduling a retry failed'));
   }
 
   /** Tries a backing-off destination now (e.g. it just sent us a transaction, so it is back). */
   async wake(destination: string): Promise<void> {
     await this.status.clearBackoff(this.deps.ctx.db, destination);
-    this.retryNow(destination);
-  }
-
-  /** Drops the destination's retry timer and sends now (its backoff was cleared in the database). */
-  private retryNow(destination: string): void {
-    clearTimeout(this.timers.get(destination));
-    this.timers.delete(destination);
+    // A retry still scheduled finds the destination no longer backing off.
     this.kick(destination);
   }
 

@@ -91,6 +91,16 @@ export class OutboxStore {
     return rows.map((r) => r.destination);
   }
 
+  /** Destinations with rows queued that are backing off at `now`, with when each may be tried again. */
+  async backingOff(now: number): Promise<Array<{ destination: string; retryAfterTs: number }>> {
+    const { rows } = await this.db.query<{ destination: string; retry_after_ts: string }>(
+      `SELECT d.destination, d.retry_after_ts FROM federation_destinations d
+       WHERE d.retry_after_ts > $1 AND EXISTS (SELECT 1 FROM federation_outbox o WHERE o.destination = d.destination)`,
+      [now],
+    );
+    return rows.map((r) => ({ destination: r.destination, retryAfterTs: Number(r.retry_after_ts) }));
+  }
+
   /** When a backing-off destination may be tried again (undefined: not backing off). */
   async retryAfter(destination: string): Promise<{ retryAfterTs: number; intervalMs: number } | undefined> {
     const { rows } = await this.db.query<{ retry_after_ts: string; retry_interval_ms: string }>(

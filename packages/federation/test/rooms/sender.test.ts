@@ -1,13 +1,12 @@
-import { generateSigningKey, getRoomVersion, type RoomEvent } from '@lattice/core';
-import { DB_KINDS, startTestServer, v3, type Credentials, type TestServer } from '../../../client-api/test/support/test-server.js';
+import { generateSigningKey, getRoomVersion } from '@lattice/core';
+import { DB_KINDS, startTestServer, type Credentials, type TestServer } from '../../../client-api/test/support/test-server.js';
 import { remoteEventsOf } from '../../src/rooms/remote-events.js';
 import { FederationSender } from '../../src/sender/federation-sender.js';
 import { FakeClient, FakeKeyRing, REMOTE, remoteKey, signedEvent } from './fake-federation.js';
+import { outboxSize as countOutbox, roomWithRita as ritaJoins, say as sayIn } from './sender-room.js';
 import type { FederationRequest } from '../../src/api.js';
 
 const v10 = getRoomVersion('10')!;
-const rita = `@rita:${REMOTE}`;
-const enc = encodeURIComponent;
 
 describe.each(DB_KINDS)('federation sender (%s)', (kind) => {
   let server: TestServer;
@@ -25,28 +24,9 @@ describe.each(DB_KINDS)('federation sender (%s)', (kind) => {
 
   const deps = () => ({ ctx: server.ctx, serverName: 'test.local', signingKey: generateSigningKey('s'), keyRing, client });
 
-  async function roomWithRita(before: (roomId: string) => Promise<void> = async () => undefined): Promise<string> {
-    const created = await server.request<{ room_id: string }>('POST', v3('/createRoom'), { token: alice.access_token, body: { preset: 'public_chat', room_version: '10' } });
-    const roomId = created.body.room_id;
-    await before(roomId);
-    const store = server.ctx.rooms.store;
-    const ev = async (t: string) => (await store.currentStateEvent(roomId, t, ''))!.event;
-    const { rows } = await server.db.query<{ event_id: string }>('SELECT event_id FROM event_forward_extremities WHERE room_id = $1', [roomId]);
-    const tip = (await store.getEvent(rows[0]!.event_id))!.event;
-    const join: RoomEvent = signedEvent(v10, { room_id: roomId, type: 'm.room.member', state_key: rita, sender: rita, content: { membership: 'join' } }, [tip], [await ev('m.room.create'), await ev('m.room.power_levels'), await ev('m.room.join_rules')]);
-    expect((await remoteEventsOf(server.ctx).acceptEvents(roomId, [{ event: join }]))[0]?.outcome).toBe('accepted');
-    return roomId;
-  }
-
-  async function say(roomId: string, body: string, txn: string): Promise<string> {
-    const res = await server.request<{ event_id: string }>('PUT', v3(`/rooms/${enc(roomId)}/send/m.room.message/${txn}`), { token: alice.access_token, body: { msgtype: 'm.text', body } });
-    return res.body.event_id;
-  }
-
-  async function outboxSize(): Promise<number> {
-    const { rows } = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM federation_outbox');
-    return rows[0]!.n;
-  }
+  const roomWithRita = (before?: (roomId: string) => Promise<void>) => ritaJoins(server, alice, before);
+  const say = (roomId: string, body: string, txn: string) => sayIn(server, alice, roomId, body, txn);
+  const outboxSize = () => countOutbox(server);
 
   /** Waits (bounded rounds) until the outbox drained. */
   async function drained(sender: FederationSender): Promise<void> {

@@ -12,11 +12,12 @@
  * application services.
  */
 import type { ClientApiContext } from '@lattice/client-api';
-import type { SigningKey } from '@lattice/core';
+import { BullMqRetrySchedule, type RetrySchedule, type SigningKey } from '@lattice/core';
 import { EphemeralEduSenders, FederationSender, OutboxEduQueue, createE2eeFederation, createFederationTransport } from '@lattice/federation';
 import { createPushModule } from '@lattice/push';
 import { startAppserviceSender } from '@lattice/appservice';
 import { rendezvousOwner } from '../topology/shard.js';
+import { redisOptions } from '../worker-services.js';
 
 export interface FederationSenderRole {
   close(): Promise<void>;
@@ -33,6 +34,8 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
     // Each instance keeps its own catch-up position (its destinations' share of the events).
     ...(senders.length > 0 ? { instanceName: `federation_sender/${name}` } : {}),
     ...(sharded ? { owns: (destination: string) => rendezvousOwner(destination, senders) === name } : {}),
+    // Each instance's own queue: a destination's retry wakes its owner.
+    ...retrySchedule(ctx, `federation-retry-${encodeURIComponent(name)}`),
   });
   // Typing, receipts and presence follow their streams (written by other processes).
   const edus = new EphemeralEduSenders(ctx, sender);
@@ -40,7 +43,7 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
   sender.start().catch((err: unknown) => ctx.logger.error({ err }, 'federation sender failed to start'));
   const e2ee = first ? createE2eeFederation(deps, sharded ? new OutboxEduQueue(ctx.db) : sender) : undefined;
   e2ee?.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
-  const appservices = first ? startAppserviceSender(ctx) : undefined;
+  const appservices = first ? startAppserviceSender(ctx, retrySchedule(ctx, 'appservice-retry')) : undefined;
   appservices?.catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));
   return {
     close: async () => {
@@ -51,4 +54,15 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
       await push.close();
     },
   };
+}
+
+/**
+ * Destination and appservice retries as delayed BullMQ jobs when Redis is configured (as
+ * createPushModule decides for pushes), else the senders' timers; PostgreSQL stays the store.
+ */
+function retrySchedule(ctx: ClientApiContext, queueName: string): { schedule?: RetrySchedule } {
+  if (!ctx.config.redis.enabled) return {};
+  // The server name in the prefix: homeservers sharing a Redis keep their queues apart.
+  const prefix = `lattice:${ctx.config.server_name}:bull`;
+  return { schedule: new BullMqRetrySchedule({ connection: redisOptions(ctx.config), queueName, prefix, logger: ctx.logger }) };
 }
