@@ -21,6 +21,7 @@ import {
 } from 'matrix-js-sdk';
 import { startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
 import { matrixClient } from '../support/matrix-client.js';
+import { openThread } from '../support/open-thread.js';
 import { eventually } from '../support/wait.js';
 
 let workdir: string;
@@ -116,15 +117,19 @@ test('edit, react and reply in a thread', async () => {
     'm.relates_to': { rel_type: RelationType.Replace, event_id: original },
   } as never);
   await alice.sendEvent(roomId, EventType.Reaction, { 'm.relates_to': { rel_type: RelationType.Annotation, event_id: original, key: '👍' } } as never);
+  // Carol opens the thread before replying in it, as a client UI does (see openThread for why the SDK needs it).
+  const carolsThread = await openThread(carol, roomId, original);
   await carol.sendMessage(roomId, original, { msgtype: MsgType.Text, body: 'in the thread' } as never);
 
   const room = () => alice.getRoom(roomId);
   await eventually('alice sees the edit applied', () => findEvent(room(), (e) => e.getId() === original)?.getContent().body === 'typo');
   await eventually('the reaction arrives', () => findEvent(room(), (e) => e.getType() === EventType.Reaction));
-  await eventually('the thread reply is in a thread', () => room()?.getThread(original)?.events.some((e) => e.getContent().body === 'in the thread')).catch((e: Error) => {
+  // A loaded thread (initialEventsFetched) has no GET /event or /relations of its own still in flight.
+  await eventually('the thread reply is in a loaded thread', () => room()?.getThread(original)?.initialEventsFetched && room()?.getThread(original)?.events.some((e) => e.getContent().body === 'in the thread')).catch((e: Error) => {
     const r = room();
     throw new Error(`${e.message}; threads: ${JSON.stringify(r?.getThreads().map((t) => [t.id, t.events.map((x) => x.getContent().body)]))}; timeline: ${JSON.stringify(r?.getLiveTimeline().getEvents().map((x) => [x.getType(), x.getContent().body, x.threadRootId]))}`);
   });
+  await eventually("carol's thread has loaded", () => carolsThread.initialEventsFetched);
 });
 
 test('redact: the others see the content removed', async () => {

@@ -3,13 +3,14 @@
  * matrix-js-sdk client is running its /sync loop, ready once the initial
  * sync is prepared. Needs enable_registration(+_without_verification).
  */
-import type { IStartClientOpts, MatrixClient } from 'matrix-js-sdk';
+import type { ICreateClientOpts, IStartClientOpts, MatrixClient } from 'matrix-js-sdk';
 import { matrixClient, startSyncing } from './matrix-client.js';
 
 export async function registeredSyncingClient(
   baseUrl: string,
   username: string,
   startOpts: IStartClientOpts = { initialSyncLimit: 5 },
+  clientOpts: Partial<ICreateClientOpts> = {},
 ): Promise<MatrixClient> {
   const password = 'pw pw pw pw';
   const anon = matrixClient(baseUrl);
@@ -21,7 +22,7 @@ export async function registeredSyncingClient(
     session = (err as { data?: { session?: string } }).data?.session;
   }
   const reg = await anon.register(username, password, session ?? null, { type: 'm.login.dummy' });
-  const client = matrixClient(baseUrl, { accessToken: reg.access_token, userId: reg.user_id, deviceId: reg.device_id });
+  const client = matrixClient(baseUrl, { ...clientOpts, accessToken: reg.access_token, userId: reg.user_id, deviceId: reg.device_id });
   await startSyncing(client, startOpts);
   return client;
 }
