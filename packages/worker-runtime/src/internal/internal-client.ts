@@ -7,6 +7,7 @@
 import { MatrixError } from '@lattice/core';
 import type { ReplicationHub, WritePositions } from '@lattice/replication';
 import { internalAuthHeader } from './internal-auth.js';
+import { postJson, type PostAnswer } from './internal-http.js';
 import { requestIdHeader } from './request-id.js';
 import { INTERNAL_PREFIX, type InternalError, type InternalRequest, type InternalResponse } from './wire.js';
 
@@ -29,23 +30,28 @@ export async function internalCall<A, R>(
   args: A,
 ): Promise<R> {
   const body: InternalRequest<A> = { positions, args };
-  let response: Response;
+  let answer: PostAnswer;
   try {
-    response = await fetch(`${opts.urlOf(instance)}${INTERNAL_PREFIX}/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...internalAuthHeader(opts.secret), ...requestIdHeader() },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    });
+    const headers = { ...internalAuthHeader(opts.secret), ...requestIdHeader() };
+    answer = await postJson(`${opts.urlOf(instance)}${INTERNAL_PREFIX}/${path}`, headers, JSON.stringify(body), opts.timeoutMs);
   } catch (err) {
     // Nothing is known about the outcome: callers retry only what is idempotent (sends carry a txnId).
     throw new MatrixError(503, 'M_UNKNOWN', `instance ${instance} unreachable: ${(err as Error).message}`);
   }
-  const payload = (await response.json().catch(() => undefined)) as InternalResponse<R> | InternalError | undefined;
-  if (!response.ok || !payload || !('result' in payload)) {
+  const payload = parseAnswer<R>(answer.body);
+  const ok = answer.status >= 200 && answer.status < 300;
+  if (!ok || !payload || !('result' in payload)) {
     const e = payload as InternalError | undefined;
-    throw new MatrixError(e?.status ?? 502, e?.errcode ?? 'M_UNKNOWN', e?.error ?? `instance ${instance} answered ${response.status}`, e?.extra ?? {});
+    throw new MatrixError(e?.status ?? 502, e?.errcode ?? 'M_UNKNOWN', e?.error ?? `instance ${instance} answered ${answer.status}`, e?.extra ?? {});
   }
   await opts.hub.waitForPositions(payload.positions, opts.catchUpTimeoutMs);
   return payload.result;
+}
+
+function parseAnswer<R>(text: string): InternalResponse<R> | InternalError | undefined {
+  try {
+    return JSON.parse(text) as InternalResponse<R> | InternalError;
+  } catch {
+    return undefined;
+  }
 }
