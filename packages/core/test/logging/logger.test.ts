@@ -87,14 +87,20 @@ test('lines written while a request runs carry its id, across awaits', async () 
 test('concurrent requests keep their own ids', async () => {
   const { logger, lines } = capture();
   const ids = [newRequestId(), newRequestId()];
-  await Promise.all(
-    ids.map((id, i) =>
-      runWithRequestId(id, async () => {
-        await new Promise((r) => setTimeout(r, (2 - i) * 2));
-        logger.info(String(i));
-      }),
-    ),
-  );
+  // Request 0 logs only after request 1 did, while both are in flight (an order set by the test, not by timers).
+  let firstLogged!: () => void;
+  const first = new Promise<void>((r) => (firstLogged = r));
+  await Promise.all([
+    runWithRequestId(ids[0]!, async () => {
+      await first;
+      logger.info('0');
+    }),
+    runWithRequestId(ids[1]!, async () => {
+      await new Promise((r) => setImmediate(r));
+      logger.info('1');
+      firstLogged();
+    }),
+  ]);
   expect(lines.map((l) => [l.msg, l.request_id])).toEqual([
     ['1', ids[1]],
     ['0', ids[0]],
