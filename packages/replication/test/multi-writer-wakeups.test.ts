@@ -32,7 +32,8 @@ describe.each(['pglite', 'postgres'] as const)('multi-writer wake-ups on %s', (k
     await db.close();
   });
 
-  it('holds a writer\'s rows until the safe position covers them, and tokens stop at the safe position', async () => {
+  async function readerOf(writers: string[]): Promise<ReplicationHub> {
+    await hub?.close();
     transport = new InProcessTransport();
     hub = await createReplicationHub({
       db,
@@ -41,8 +42,13 @@ describe.each(['pglite', 'postgres'] as const)('multi-writer wake-ups on %s', (k
       logger: memoryLogger().logger,
       writes: [],
       writesTyping: false,
-      streamWriters: { events: ['w1', 'w2'] },
+      streamWriters: { events: writers },
     });
+    return hub;
+  }
+
+  it('holds a writer\'s rows until the safe position covers them, and tokens stop at the safe position', async () => {
+    await readerOf(['w1', 'w2']);
     const since = hub.currentToken();
     let woken = false;
     const wait = hub.notifier.wait({ userId: '@b:test', roomIds: new Set([ROOM]), since, timeoutMs: 5000 }).then((outcome) => {
@@ -64,21 +70,6 @@ describe.each(['pglite', 'postgres'] as const)('multi-writer wake-ups on %s', (k
     expect(hub.notifier.hasChangesSince('@b:test', new Set([ROOM]), since)).toBe(true);
     expect(hub.notifier.hasChangesSince('@b:test', new Set([ROOM]), hub.currentToken())).toBe(false);
   });
-
-  async function readerOf(writers: string[]): Promise<ReplicationHub> {
-    await hub?.close();
-    transport = new InProcessTransport();
-    hub = await createReplicationHub({
-      db,
-      transport,
-      instanceName: 'reader',
-      logger: memoryLogger().logger,
-      writes: [],
-      writesTyping: false,
-      streamWriters: { events: writers },
-    });
-    return hub;
-  }
 
   it('a row announced with a writer position past it reaches the change log at its own position, not later', async () => {
     await readerOf(['w1', 'w2']);
