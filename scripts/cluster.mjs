@@ -8,7 +8,7 @@
 //
 //   node scripts/cluster.mjs [--port 8080] [--dir data/cluster] [--server-name localhost]
 //                            [--database postgres://…/lattice_cluster] [--persisters 2]
-//                            [--fresh] [--no-build] [--open-registration]
+//                            [--fresh] [--no-build] [--open-registration] [--db-pool 10]
 //                            [--tls-port 8448 --tls-cert cert.pem --tls-key key.pem]
 //                            [--extra-config more.yaml]
 //
@@ -161,7 +161,7 @@ async function writeConfig(processes, redisPort) {
     public_baseurl: `http://127.0.0.1:${port}/`,
     report_stats: false,
     log_level: 'info',
-    database: { name: 'postgres', args: { connection_string: databaseUrl, cp_max: 10 } },
+    database: { name: 'postgres', args: { connection_string: databaseUrl, cp_max: Number(flags['db-pool'] ?? 10) } },
     redis: { enabled: true, host: '127.0.0.1', port: redisPort },
     signing_key_path: keyPath,
     media_store_path: path.join(dir, 'media_store'),

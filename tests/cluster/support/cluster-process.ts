@@ -91,6 +91,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     '--persisters', String(opts.persisters ?? 2),
     '--open-registration',
     '--relax-rate-limits',
+    // Two clusters may run at once (jest workers) beside other suites: 10 processes × 10 connections each would
+    // pass PostgreSQL's default max_connections (100), and a refused connection is a 500 to the test's client.
+    '--db-pool', '4',
   ];
   // The launcher's ports are port (nginx), port+1 (Redis), port+10 on (the workers): port+2 is free for TLS.
   const tlsPort = port + 2;
