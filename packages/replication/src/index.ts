@@ -14,6 +14,7 @@ export * from './read-your-writes.js';
 export * from './replication-metrics.js';
 export * from './redis/redis-transport.js';
 export * from './redis/redis-user-write-positions.js';
+export * from './request-scoped-user-writes.js';
 export * from './redis/events-row-source.js';
 export * from './redis/gap-filler.js';
 export { CachesRowSource, recordCacheInvalidation } from './caches/cache-invalidations.js';

@@ -15,6 +15,13 @@ export interface UserWritePositions {
   get(userId: string): Promise<WritePositions>;
 }
 
+/** Raises each stream's position in `into` to the one in `positions` where that is later. */
+export function raiseWritePositions(into: WritePositions, positions: WritePositions): void {
+  for (const [stream, position] of Object.entries(positions) as [StreamName, number | undefined][]) {
+    if (position !== undefined && position > (into[stream] ?? 0)) into[stream] = position;
+  }
+}
+
 /** For the single process (and tests): one map in memory. */
 export class InProcessUserWritePositions implements UserWritePositions {
   private readonly byUser = new Map<string, WritePositions>();
@@ -22,9 +29,7 @@ export class InProcessUserWritePositions implements UserWritePositions {
   async record(userId: string, positions: WritePositions): Promise<void> {
     let latest = this.byUser.get(userId);
     if (!latest) this.byUser.set(userId, (latest = {}));
-    for (const [stream, position] of Object.entries(positions) as [StreamName, number | undefined][]) {
-      if (position !== undefined && position > (latest[stream] ?? 0)) latest[stream] = position;
-    }
+    raiseWritePositions(latest, positions);
   }
 
   async get(userId: string): Promise<WritePositions> {

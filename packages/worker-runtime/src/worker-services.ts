@@ -14,6 +14,7 @@ import {
   EventsRowSource,
   RedisTransport,
   RedisUserWritePositions,
+  RequestScopedUserWrites,
   TypingManager,
   createReplicationHub,
   type ReplicationHub,
@@ -60,7 +61,8 @@ export async function createWorkerServices(opts: WorkerServicesOptions): Promise
   const instanceName = config.worker_name!;
   const namespace = `lattice:${config.server_name}`;
   const transport = new RedisTransport({ redis: redisOptions(config), namespace, logger });
-  const redis = new (ioredis().Redis)({ ...redisOptions(config), lazyConnect: false });
+  // Auto-pipelined: the commands of requests handled in one event-loop turn share one write (a system call each).
+  const redis = new (ioredis().Redis)({ ...redisOptions(config), lazyConnect: false, enableAutoPipelining: true });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));
   const writesTyping = config.stream_writers.typing.includes(instanceName);
   const hub = await createReplicationHub({
@@ -77,7 +79,7 @@ export async function createWorkerServices(opts: WorkerServicesOptions): Promise
   });
   await announceClaims(hub, transport);
   const rooms = createRooms({ db, config, signingKey, instanceName, hub, logger });
-  const userWrites = new RedisUserWritePositions({ redis, prefix: namespace });
+  const userWrites = new RequestScopedUserWrites(new RedisUserWritePositions({ redis, prefix: namespace }));
   const rateLimiter = new RedisRateLimiter({ redis: redisOptions(config), prefix: namespace, logger });
   const isPersister = config.worker_app === 'event-persister';
   const persister = isPersister

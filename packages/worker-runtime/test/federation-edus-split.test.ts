@@ -67,7 +67,8 @@ beforeAll(async () => {
   const shared = {
     server_name: serverName,
     report_stats: false,
-    log_level: 'fatal',
+    // Errors reach the test's output: a 500 from a worker is explained there.
+    log_level: (process.env['LATTICE_TEST_LOG_LEVEL'] ?? 'error') as 'error',
     database: { name: 'postgres', args: { connection_string: database.url, cp_max: 5 } },
     redis: { enabled: true, host: '127.0.0.1', port: 6379 },
     signing_key_path: path.join(dir, 'signing.key'),

@@ -7,6 +7,7 @@
  */
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { HomeserverConfig } from '../config/types.js';
+import { bufferedStdout } from './buffered-stdout.js';
 import { currentRequestId } from './request-context.js';
 
 export type { Logger } from 'pino';
@@ -26,7 +27,7 @@ export interface LoggerOptions {
   role?: string;
   /** Module name of the root logger's own lines; defaults to "root". */
   module?: string;
-  /** Where lines go; defaults to stdout. */
+  /** Where lines go; defaults to stdout, written in batches (buffered-stdout.ts). */
   destination?: DestinationStream;
 }
 
@@ -43,7 +44,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         return requestId === undefined ? { module: tags[MODULE] } : { module: tags[MODULE], request_id: requestId };
       },
     },
-    options.destination ?? pino.destination(1),
+    options.destination ?? bufferedStdout(),
   );
   (logger as unknown as Tagged)[MODULE] = options.module ?? 'root';
   return logger;

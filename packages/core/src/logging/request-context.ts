@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 
 export interface RequestContext {
   request_id: string;
+  /** Values computed once per request (requestMemo). */
+  memo?: Map<string, unknown>;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -30,4 +32,25 @@ export function runWithRequestId<T>(requestId: string, fn: () => T): T {
 /** The id of the request being handled, if any. */
 export function currentRequestId(): string | undefined {
   return storage.getStore()?.request_id;
+}
+
+/**
+ * `compute()`'s value, computed once per request under `key` (a later call in
+ * the same request gets the same value, a promise included); outside a
+ * request, computed on every call.
+ */
+export function requestMemo<T>(key: string, compute: () => T): T {
+  const context = storage.getStore();
+  if (!context) return compute();
+  context.memo ??= new Map();
+  if (context.memo.has(key)) return context.memo.get(key) as T;
+  const value = compute();
+  context.memo.set(key, value);
+  return value;
+}
+
+/** Replaces the value requestMemo keeps under `key` for the current request, if it keeps one. */
+export function updateRequestMemo<T>(key: string, update: (current: T) => T): void {
+  const memo = storage.getStore()?.memo;
+  if (memo?.has(key)) memo.set(key, update(memo.get(key) as T));
 }
