@@ -20,8 +20,8 @@ interface EntryRow {
 /**
  * State groups (schema in migrations/0001_core.sql): each group is a full
  * snapshot, or a delta against a previous group with a bounded chain length.
- * Every write is a single statement, so it is atomic inside or outside a
- * transaction.
+ * Every write but storeLargeSnapshot is a single statement, so it is atomic
+ * inside or outside a transaction.
  */
 export class StateGroupStore {
   private readonly maxDeltaChain: number;
@@ -36,6 +36,26 @@ export class StateGroupStore {
   /** Stores the full state as a new snapshot group; returns its id. */
   storeSnapshot(roomId: string, state: StateMap): Promise<number> {
     return this.insertGroup(roomId, null, 0, state);
+  }
+
+  /**
+   * storeSnapshot for a very large state (a joined room's tens of thousands of members):
+   * the entries go in statements of `rowsPerStatement`, each short (PGlite runs statements
+   * on the caller's thread, and one huge statement is one long stall). Several statements:
+   * call it inside a transaction, or a failure can leave a group no event points to.
+   */
+  async storeLargeSnapshot(roomId: string, state: StateMap, rowsPerStatement: number): Promise<number> {
+    const entries = [...state];
+    const group = await this.insertGroup(roomId, null, 0, entries.slice(0, rowsPerStatement));
+    for (let i = rowsPerStatement; i < entries.length; i += rowsPerStatement) {
+      const { types, stateKeys, eventIds } = entryColumns(entries.slice(i, i + rowsPerStatement));
+      await this.db.query(
+        `INSERT INTO state_group_entries (state_group, type, state_key, event_id)
+         SELECT $1::bigint, e.type, e.state_key, e.event_id FROM unnest($2::text[], $3::text[], $4::text[]) AS e (type, state_key, event_id)`,
+        [group, types, stateKeys, eventIds],
+      );
+    }
+    return group;
   }
 
   /**
@@ -101,17 +121,9 @@ export class StateGroupStore {
     roomId: string,
     prevGroup: number | null,
     depth: number,
-    entries: ReadonlyMap<StateKey, string | null>,
+    entries: Iterable<readonly [StateKey, string | null]>,
   ): Promise<number> {
-    const types: string[] = [];
-    const stateKeys: string[] = [];
-    const eventIds: (string | null)[] = [];
-    for (const [key, eventId] of entries) {
-      const [type, stateKey] = splitStateKey(key);
-      types.push(type);
-      stateKeys.push(stateKey);
-      eventIds.push(eventId);
-    }
+    const { types, stateKeys, eventIds } = entryColumns(entries);
     const { rows } = await this.db.query<{ id: number }>(
       `WITH grp AS (
          INSERT INTO state_groups (id, room_id, prev_group, delta_depth)
@@ -127,4 +139,18 @@ export class StateGroupStore {
     );
     return rows[0]!.id;
   }
+}
+
+/** State entries as the parallel arrays an unnest() insert takes. */
+function entryColumns(entries: Iterable<readonly [StateKey, string | null]>): { types: string[]; stateKeys: string[]; eventIds: (string | null)[] } {
+  const types: string[] = [];
+  const stateKeys: string[] = [];
+  const eventIds: (string | null)[] = [];
+  for (const [key, eventId] of entries) {
+    const [type, stateKey] = splitStateKey(key);
+    types.push(type);
+    stateKeys.push(stateKey);
+    eventIds.push(eventId);
+  }
+  return { types, stateKeys, eventIds };
 }

@@ -29,6 +29,17 @@ describe.each(['postgres', 'pglite'] as const)('StateGroupStore on %s', (kind) =
     expect(await store.getState(group)).toEqual(state);
   });
 
+  test('a large snapshot written in several statements reads back exactly, and deltas build on it', async () => {
+    const store = new StateGroupStore(db);
+    const state = members(1000);
+    const group = await db.transaction(() => store.storeLargeSnapshot(ROOM, state, 300));
+    expect(await store.getState(group)).toEqual(state);
+    const next = await store.storeDelta(ROOM, group, new Map([[member('@u0:example.org'), null]]));
+    const expected = new Map(state);
+    expected.delete(member('@u0:example.org'));
+    expect(await store.getState(next)).toEqual(expected);
+  });
+
   test('an empty snapshot is a valid, empty state', async () => {
     const store = new StateGroupStore(db);
     expect(await store.getState(await store.storeSnapshot(ROOM, new Map()))).toEqual(new Map());

@@ -40,7 +40,7 @@ import { redactedEventIdOf, redactionApplies } from '../redactions.js';
 import type { RoomStore } from '../store.js';
 import type { Extremity, RoomWriterState } from '../writer-state.js';
 import { eventReference } from '../event-builder.js';
-import { checkAgainstState, checkAuthEvents, createEventIdOf, lookupOf, type KnownEvent } from './auth-check.js';
+import { checkAgainstState, checkAuthEvents, createEventIdOf, type KnownEvent } from './auth-check.js';
 import { authChainIds, citationOrderSliced } from './event-graph.js';
 
 export type RemoteOutcome =
@@ -93,8 +93,12 @@ export interface RemoteEventsApi {
   joinRoom(input: RemoteJoin): Promise<SendResult>;
 }
 
-/** Outliers written per statement (bounds the statement's parameters for very large rooms). */
-const OUTLIER_CHUNK = 500;
+/**
+ * Rows written per statement for a join's bulk writes (outliers, state entries, current state):
+ * making and sending a statement is synchronous work, so this bounds each run of it (about
+ * 10 ms of CPU for 250 outliers). Existence checks take twice as many ids.
+ */
+const OUTLIER_CHUNK = 250;
 /** Longest run of synchronous auth checks before the event loop gets a turn. */
 const SLICE_MS = 10;
 
@@ -444,15 +448,19 @@ export class RemoteEventPersister implements RemoteEventsApi {
     tx?: Queryable,
     checkAuth = true,
   ): Promise<{ results: Map<string, RemoteEventResult>; positions: Map<string, number> }> {
+    const slicer = new TimeSlicer(SLICE_MS);
     const results = new Map<string, RemoteEventResult>();
-    const unique = new Map(events.map((e) => [e.event_id, e]));
+    const unique = new Map<string, RoomEvent>();
+    for (const e of events) {
+      unique.set(e.event_id, e);
+      await slicer.pass();
+    }
     const existing = await heldEventIds(tx ?? this.ctx.db, [...unique.keys()]);
     for (const id of existing) {
       results.set(id, { eventId: id, outcome: 'duplicate' });
       unique.delete(id);
     }
     const list = await citationOrderSliced([...unique.values()], SLICE_MS);
-    const slicer = new TimeSlicer(SLICE_MS);
     const citedElsewhere = new Set<string>();
     for (const event of list) {
       for (const id of authEventIds(event)) if (!unique.has(id)) citedElsewhere.add(id);
@@ -467,26 +475,22 @@ export class RemoteEventPersister implements RemoteEventsApi {
       return s && { event: s.event, rejected: s.rejectedReason !== null };
     };
     const createId = createEventIdOf(roomId, version);
-    const persist: PersistEvent[] = [];
     for (const event of list) {
       const create = createId === undefined ? undefined : (known(createId)?.event ?? unique.get(createId));
       const decision = checkAuth ? checkAuthEvents(event, known, version, create) : { ok: true as const };
       checked.set(event.event_id, { event, rejected: !decision.ok });
-      const p: PersistEvent = { event, json: wireJson(event, version), stateGroup: null, replacesState: null, outlier: true };
-      if (!decision.ok) p.rejectedReason = decision.reason;
-      persist.push(p);
       results.set(event.event_id, decision.ok ? { eventId: event.event_id, outcome: 'outlier' } : { eventId: event.event_id, outcome: 'rejected', reason: decision.reason });
       await slicer.pass();
     }
     const localIds = new Set(localMemberships.map((e) => e.event_id));
     const positions = new Map<string, number>();
-    if (persist.length === 0) return { results, positions };
+    if (list.length === 0) return { results, positions };
     const writer = this.ctx.hub.writer('events');
-    // PGlite runs each statement on this thread: smaller statements keep its stalls short.
-    const size = this.ctx.db.kind === 'pglite' ? OUTLIER_CHUNK / 5 : OUTLIER_CHUNK;
+    const size = this.statementRows();
     const write = async (q: Queryable): Promise<void> => {
-      for (let i = 0; i < persist.length; i += size) {
-        const chunk = persist.slice(i, i + size);
+      for (let i = 0; i < list.length; i += size) {
+        // Rows (with their wire JSON) are made per statement: a join's tens of thousands are never all alive at once.
+        const chunk = list.slice(i, i + size).map((event) => outlierRow(event, version, results.get(event.event_id)!));
         const batch: PersistBatch = {
           roomId,
           events: chunk,
@@ -510,14 +514,16 @@ export class RemoteEventPersister implements RemoteEventsApi {
       throw err;
     }
     // Readers need rows only for what they show or cache: outliers other than local memberships have neither.
-    this.publish(positions, persist.filter((p) => localIds.has(p.event.event_id)).map((p) => p.event));
+    this.publish(positions, list.filter((e) => localIds.has(e.event_id)));
     return { results, positions };
   }
 
   private async joinLocked(input: RemoteJoin): Promise<SendResult> {
     const { version, join } = input;
     const roomId = join.room_id;
-    const stateLookup = lookupOf(input.state);
+    const slicer = new TimeSlicer(SLICE_MS);
+    const byKey = await stateByKey(input.state, slicer);
+    const stateLookup: StateLookup = (type, stateKey) => byKey.get(stateKeyOf(type, stateKey));
     const decision = checkAgainstState(join, stateLookup, version);
     if (!decision.ok) throw Errors.forbidden(`The join does not pass auth against the room state: ${decision.reason}`);
     const create = stateLookup('m.room.create', '');
@@ -528,19 +534,31 @@ export class RemoteEventPersister implements RemoteEventsApi {
     try {
       await this.ctx.db.transaction(async (tx) => {
         const outliers = await this.writeOutliers(roomId, [...input.authChain, ...input.state], version, [], tx);
-        for (const [id, pos] of outliers.positions) positions.set(id, pos);
-        const rejected = new Set([...outliers.results.values()].filter((r) => r.outcome === 'rejected').map((r) => r.eventId));
-        const state = input.state.filter((e) => !rejected.has(e.event_id) && e.state_key !== undefined);
-        const ids: StateMap = new Map(state.map((e) => [stateKeyOf(e.type, e.state_key!), e.event_id]));
+        for (const [id, pos] of outliers.positions) {
+          positions.set(id, pos);
+          await slicer.pass();
+        }
+        // The state without its rejected events, and the local users' memberships in it.
+        const ids: StateMap = new Map();
+        const state: RoomEvent[] = [];
+        const local: RoomEvent[] = [];
+        for (const [key, e] of byKey) {
+          if (outliers.results.get(e.event_id)?.outcome !== 'rejected') {
+            ids.set(key, e.event_id);
+            state.push(e);
+            if (e.type === 'm.room.member' && e.state_key !== join.state_key && serverNameOf(e.state_key!) === this.ctx.config.server_name) local.push(e);
+          }
+          await slicer.pass();
+        }
         const before = ids.get(stateKeyOf('m.room.member', join.state_key!)) ?? null;
         ids.set(stateKeyOf('m.room.member', join.state_key!), join.event_id);
-        const group = await new StateGroupStore(tx).storeSnapshot(roomId, ids);
+        const group = await new StateGroupStore(tx).storeLargeSnapshot(roomId, ids, this.statementRows());
         // A rejoin replaces whatever this server last knew of the room.
         await tx.query('DELETE FROM current_state_events WHERE room_id = $1', [roomId]);
         const { rows } = await tx.query<{ event_id: string }>('DELETE FROM event_forward_extremities WHERE room_id = $1 RETURNING event_id', [roomId]);
         // In chunks: one statement per chunk keeps each short (PGlite runs statements on this thread).
-        for (let i = 0; i < state.length; i += OUTLIER_CHUNK) await insertCurrentState(tx, state.slice(i, i + OUTLIER_CHUNK));
-        const local = state.filter((e) => e.type === 'm.room.member' && serverNameOf(e.state_key!) === this.ctx.config.server_name);
+        const size = this.statementRows();
+        for (let i = 0; i < state.length; i += size) await insertCurrentState(tx, state.slice(i, i + size));
         const batch: PersistBatch = {
           roomId,
           events: [{ event: join, json: wireJson(join, version), stateGroup: group, replacesState: before }],
@@ -548,7 +566,7 @@ export class RemoteEventPersister implements RemoteEventsApi {
           extremitiesAdded: [join.event_id],
           room: { version: version.id, creator: create.sender },
           currentState: [join],
-          localMemberships: [...local.filter((e) => e.state_key !== join.state_key), join],
+          localMemberships: [...local, join],
         };
         const got = await writer.allocateWithin(() => persistBatches(tx, this.persistContext(), [batch]), (p) => p.values());
         for (const [id, pos] of got) positions.set(id, pos);
@@ -575,6 +593,11 @@ export class RemoteEventPersister implements RemoteEventsApi {
     this.ctx.hub.writer('events').publish(written, rows, own);
   }
 
+  /** Rows per statement for a join's bulk writes: PGlite runs each statement on this thread, so it gets smaller ones. */
+  private statementRows(): number {
+    return this.ctx.db.kind === 'pglite' ? OUTLIER_CHUNK / 10 : OUTLIER_CHUNK;
+  }
+
   private persistContext(): PersistContext {
     return { instanceName: this.ctx.instanceName, serverName: this.ctx.config.server_name, receivedTs: this.clock() };
   }
@@ -588,6 +611,23 @@ async function heldEventIds(q: Queryable, ids: readonly string[]): Promise<Set<s
     for (const r of rows) held.add(r.event_id);
   }
   return held;
+}
+
+/** The state events by state key (the last one of a key wins), built in slices: a large room's state is tens of thousands. */
+async function stateByKey(events: readonly RoomEvent[], slicer: TimeSlicer): Promise<Map<StateKey, RoomEvent>> {
+  const byKey = new Map<StateKey, RoomEvent>();
+  for (const e of events) {
+    if (e.state_key !== undefined) byKey.set(stateKeyOf(e.type, e.state_key), e);
+    await slicer.pass();
+  }
+  return byKey;
+}
+
+/** An outlier's row, as checked (writeOutliers makes them per statement). */
+function outlierRow(event: RoomEvent, version: RoomVersion, result: RemoteEventResult): PersistEvent {
+  const row: PersistEvent = { event, json: wireJson(event, version), stateGroup: null, replacesState: null, outlier: true };
+  if (result.outcome === 'rejected') row.rejectedReason = result.reason!;
+  return row;
 }
 
 /** Current-state rows for state events already stored (a joined room's state). */

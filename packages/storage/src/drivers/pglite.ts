@@ -4,6 +4,7 @@ import type { Database, PoolStats, QueryResult, ScriptRunner } from '../database
 import { ScopedDatabase, type Driver } from '../scoped-database.js';
 import { PG_TYPE, parseInt8 } from '../value-types.js';
 import { hasDatabaseFiles, initDatabaseFilesInChild } from './pglite-initdb.js';
+import { LoopTurns } from './loop-turns.js';
 
 export interface PgliteOptions {
   /** Directory of the database files; omit for an in-memory database. */
@@ -38,12 +39,19 @@ function toResult<R>(result: Results<R>): QueryResult<R> {
   return { rows: result.rows, rowCount: result.affectedRows || result.rows.length };
 }
 
-function runnerOn(target: PGlite | Transaction): ScriptRunner {
+/** Longest run of statements without an event-loop turn (see LoopTurns). */
+const SLICE_MS = 5;
+
+function runnerOn(target: PGlite | Transaction, turns: LoopTurns): ScriptRunner {
   return {
-    query: async <R>(sql: string, params: readonly unknown[] = []) =>
-      toResult<R>(await target.query<R>(sql, params as unknown[])),
+    query: async <R>(sql: string, params: readonly unknown[] = []) => {
+      const result = toResult<R>(await target.query<R>(sql, params as unknown[]));
+      await turns.after();
+      return result;
+    },
     exec: async (sql: string) => {
       await target.exec(sql);
+      await turns.after();
     },
   };
 }
@@ -51,13 +59,14 @@ function runnerOn(target: PGlite | Transaction): ScriptRunner {
 class PgliteDriver implements Driver {
   readonly kind = 'pglite' as const;
   private readonly top: ScriptRunner;
+  private readonly turns = new LoopTurns(SLICE_MS);
   /** Top-level statements and transactions submitted and not yet done: one runs, the rest wait. */
   private inFlight = 0;
 
   // PGlite is one connection: its own mutex already queues top-level statements
   // behind a running transaction, so a transaction is never interleaved.
   constructor(private readonly pglite: PGlite) {
-    this.top = runnerOn(pglite);
+    this.top = runnerOn(pglite, this.turns);
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
@@ -69,7 +78,7 @@ class PgliteDriver implements Driver {
   }
 
   begin<T>(fn: (conn: ScriptRunner) => Promise<T>): Promise<T> {
-    return this.tracked(() => this.pglite.transaction((tx) => fn(runnerOn(tx))));
+    return this.tracked(() => this.pglite.transaction((tx) => fn(runnerOn(tx, this.turns))));
   }
 
   close(): Promise<void> {
