@@ -2,13 +2,13 @@
 // `npm run cluster`: the worker split of deploy/docker-compose.yml as plain
 // processes on one machine (ARCHITECTURE.md §2): PostgreSQL from the local
 // install (a database of its own), a Redis server of its own, every role
-// (2 client readers, 2 sync workers, N event persisters, federation inbound
-// and sender, media) and nginx with nginx/lattice-workers.conf in front, on
+// (2 client readers, 2 sync workers, N event persisters, federation inbound,
+// M federation senders, media) and nginx with nginx/lattice-workers.conf in front, on
 // one port. Stops everything on Ctrl-C / SIGTERM.
 //
 //   node scripts/cluster.mjs [--port 8080] [--dir data/cluster] [--server-name localhost]
 //                            [--database postgres://…/lattice_cluster] [--persisters 2]
-//                            [--fresh] [--no-build] [--open-registration] [--db-pool 10]
+//                            [--federation-senders 1] [--fresh] [--no-build] [--open-registration] [--db-pool 10]
 //                            [--tls-port 8448 --tls-cert cert.pem --tls-key key.pem]
 //                            [--extra-config more.yaml]
 //
@@ -19,6 +19,11 @@
 //
 // It writes <dir>/cluster.json (every process's name, role, pid and ports, and
 // the public URL) once every process is ready: tests read it.
+//
+// --federation-senders N (default 1) starts N federation senders, named
+// federation-sender-1..N (one alone keeps the name federation-sender), all listed
+// in federation_sender_instances: each sends to its own share of the
+// destinations (rendezvous hash of the server name over that list).
 /* global fetch, AbortSignal, clearTimeout */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,6 +51,8 @@ const port = Number(flags.port ?? 8080);
 const dir = path.resolve(flags.dir ?? path.join(root, 'data/cluster'));
 const serverName = flags['server-name'] ?? 'localhost';
 const persisterCount = Number(flags.persisters ?? 2);
+const federationSenderCount = Number(flags['federation-senders'] ?? 1);
+if (!Number.isInteger(federationSenderCount) || federationSenderCount < 1) throw new Error('--federation-senders takes a count of 1 or more');
 const tls = flags['tls-port'] ? { port: Number(flags['tls-port']), cert: path.resolve(flags['tls-cert']), key: path.resolve(flags['tls-key']) } : undefined;
 const databaseUrl = flags.database ?? process.env.LATTICE_CLUSTER_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/lattice_cluster';
 
@@ -58,7 +65,9 @@ const topology = [
   ['sync-2', 'sync'],
   ['media', 'media'],
   ['federation-inbound', 'federation-inbound'],
-  ['federation-sender', 'federation-sender'],
+  ...(federationSenderCount === 1
+    ? [['federation-sender', 'federation-sender']]
+    : Array.from({ length: federationSenderCount }, (_, i) => [`federation-sender-${i + 1}`, 'federation-sender'])),
 ];
 /** --relax-rate-limits (tests, benchmarks): clients on one machine send far faster than Synapse's defaults allow. */
 const UNLIMITED = { per_second: 100000, burst_count: 100000 };

@@ -27,7 +27,8 @@ export class FederatingHomeservers {
     private readonly ca: TestCa,
   ) {}
 
-  async start(label: string): Promise<FederatingServer> {
+  /** dbPool: the server's PostgreSQL connections (cp_max; default 10), where many servers share one PostgreSQL. */
+  async start(label: string, opts: { dbPool?: number } = {}): Promise<FederatingServer> {
     const dir = path.join(this.workdir, label);
     await mkdir(dir, { recursive: true });
     const { certPath, keyPath } = this.ca.issue(['127.0.0.1']);
@@ -55,7 +56,7 @@ ip_range_whitelist: ["127.0.0.1/32"]
     const hs = await startHomeserver({
       cwd: dir,
       args: ['--config', configPath],
-      env: { LATTICE_LISTENERS: listeners, LATTICE_DATABASE: `{name: psycopg2, args: {connection_string: "${database.url}"}}` },
+      env: { LATTICE_LISTENERS: listeners, LATTICE_DATABASE: `{name: psycopg2, args: {connection_string: "${database.url}"${opts.dbPool ? `, cp_max: ${opts.dbPool}` : ''}}}` },
     });
     const server = { name, hs };
     this.servers.push(server);

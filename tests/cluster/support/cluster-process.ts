@@ -38,6 +38,9 @@ export interface RunningCluster {
   restartRedis(downMs: number): Promise<void>;
   /** SIGKILLs one worker process (no clean shutdown: what a crash looks like). */
   kill(name: string): void;
+  /** SIGSTOPs one worker: it keeps its sockets open and answers nothing (a hung process) until resume(). */
+  pause(name: string): void;
+  resume(name: string): void;
   /** Starts a killed worker again under the same name and ports; resolves once it is ready. */
   restart(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -51,11 +54,12 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port with the ~45 ports after it free (the launcher lays its ports out from there). */
-async function freeBasePort(): Promise<number> {
+/** A base port with the ~45 ports after it free (the launcher lays its ports out from there), and that `accept` takes. */
+async function freeBasePort(accept: (base: number) => boolean): Promise<number> {
   for (;;) {
     // Below Linux's ephemeral range (32768 up), where other tests' sockets would take ports from under the cluster.
     const base = 20_000 + Math.floor(Math.random() * 120) * 100;
+    if (!accept(base)) continue;
     const probes = await Promise.all(Array.from({ length: 60 }, (_, o) => portFree(base + o)));
     if (probes.every(Boolean)) return base;
   }
@@ -63,6 +67,10 @@ async function freeBasePort(): Promise<number> {
 
 export interface ClusterOptions {
   persisters?: number;
+  /** Federation senders (default 1, named federation-sender; more are federation-sender-1..N). */
+  federationSenders?: number;
+  /** PostgreSQL connections per process (default 4; see --db-pool below). */
+  dbPool?: number;
   /**
    * A certificate for nginx's TLS listener, on a port of the cluster's range; the cluster is then named
    * 127.0.0.1:<that port> (unless serverName says otherwise), so other servers federate with it over TLS.
@@ -71,6 +79,11 @@ export interface ClusterOptions {
   serverName?: string;
   /** Keys laid over the generated homeserver.yaml (e.g. federation_custom_ca_list, ip_range_whitelist). */
   extraConfig?: Record<string, unknown>;
+  /**
+   * With tls and no serverName: only a name (127.0.0.1:<port>) this accepts, e.g. one that another
+   * server's rendezvous hash gives to a chosen federation sender.
+   */
+  acceptServerName?: (serverName: string) => boolean;
 }
 
 /**
@@ -81,7 +94,13 @@ export interface ClusterOptions {
 export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lattice-cluster-'));
   const db = await createEmptyPostgresDatabase();
-  const port = await freeBasePort();
+  // The launcher's ports are port (nginx), port+1 (Redis), port+10 on (the workers): port+2 is free for TLS.
+  const tlsPortOf = (base: number) => base + 2;
+  const nameOf = (base: number) => opts.serverName ?? (opts.tls ? `127.0.0.1:${tlsPortOf(base)}` : undefined);
+  const port = await freeBasePort((base) => {
+    const name = nameOf(base);
+    return opts.acceptServerName === undefined || (name !== undefined && opts.acceptServerName(name));
+  });
   const args = [
     path.join(REPO_ROOT, 'scripts/cluster.mjs'),
     '--no-build',
@@ -89,16 +108,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     '--dir', dir,
     '--database', db.url,
     '--persisters', String(opts.persisters ?? 2),
+    '--federation-senders', String(opts.federationSenders ?? 1),
     '--open-registration',
     '--relax-rate-limits',
     // Two clusters may run at once (jest workers) beside other suites: 10 processes × 10 connections each would
     // pass PostgreSQL's default max_connections (100), and a refused connection is a 500 to the test's client.
-    '--db-pool', '4',
+    '--db-pool', String(opts.dbPool ?? 4),
   ];
-  // The launcher's ports are port (nginx), port+1 (Redis), port+10 on (the workers): port+2 is free for TLS.
-  const tlsPort = port + 2;
-  if (opts.tls) args.push('--tls-port', String(tlsPort), '--tls-cert', opts.tls.certPath, '--tls-key', opts.tls.keyPath);
-  const serverName = opts.serverName ?? (opts.tls ? `127.0.0.1:${tlsPort}` : undefined);
+  if (opts.tls) args.push('--tls-port', String(tlsPortOf(port)), '--tls-cert', opts.tls.certPath, '--tls-key', opts.tls.keyPath);
+  const serverName = nameOf(port);
   if (serverName) args.push('--server-name', serverName);
   if (opts.extraConfig) {
     const extraPath = path.join(dir, 'extra-config.json');
@@ -136,6 +154,9 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
     if (!p) throw new Error(`no process ${name}`);
     return p;
   };
+  const pidOf = (name: string): number => restarted.get(name)?.pid ?? processOf(name).pid;
+  /** Paused workers, continued before the launcher stops them (a stopped process leaves SIGTERM pending). */
+  const paused = new Set<string>();
   return {
     state,
     dir,
@@ -150,8 +171,16 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       }
     },
     kill(name) {
-      const p = processOf(name);
-      process.kill(restarted.get(name)?.pid ?? p.pid, 'SIGKILL');
+      process.kill(pidOf(name), 'SIGKILL');
+      paused.delete(name);
+    },
+    pause(name) {
+      process.kill(pidOf(name), 'SIGSTOP');
+      paused.add(name);
+    },
+    resume(name) {
+      process.kill(pidOf(name), 'SIGCONT');
+      paused.delete(name);
     },
     async restart(name) {
       const p = processOf(name);
@@ -178,6 +207,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
       }
     },
     async stop() {
+      for (const name of paused) process.kill(pidOf(name), 'SIGCONT');
       for (const child of restarted.values()) {
         if (child.exitCode === null && child.signalCode === null) {
           const gone = new Promise((r) => child.once('exit', r));
