@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics('homeserver');
   const signingKey = await loadOrCreateSigningKey(config.signing_key_path, logger);
 
-  const db = await openDatabase(config.database, config.config_dir);
+  const db = await openDatabase(config.database, config.config_dir, { logger });
   await migrate(db);
   const federation = createFederationTransport({ config, db, logger }, signingKey);
   // One process is the writer of every stream; the worker split names its instances in config.

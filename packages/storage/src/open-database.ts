@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { DatabaseConfig } from '@lattice/core';
+import type { DatabaseConfig, Logger } from '@lattice/core';
 import type { Database } from './database.js';
 import { openPglite } from './drivers/pglite.js';
 import { openPostgres } from './drivers/postgres.js';
@@ -8,7 +8,7 @@ import { openPostgres } from './drivers/postgres.js';
 export async function openDatabase(
   config: DatabaseConfig,
   configDir: string,
-  options: { applicationName?: string } = {},
+  options: { applicationName?: string; logger?: Pick<Logger, 'warn'> } = {},
 ): Promise<Database> {
   if (config.name === 'pglite') {
     const dir = config.args.data_dir;
@@ -25,5 +25,6 @@ export async function openDatabase(
     min: a.cp_min,
     max: a.cp_max,
     applicationName: options.applicationName,
+    logger: options.logger,
   });
 }

@@ -57,7 +57,7 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
   const metrics = createMetrics(role);
 
   const applicationName = fencingTag(config);
-  const db = await openDatabase(config.database, config.config_dir, { applicationName });
+  const db = await openDatabase(config.database, config.config_dir, { applicationName, logger });
   await migrate(db);
   const signingKey = await loadSigningKey(config.signing_key_path);
   const services = await createWorkerServices({ config, db, signingKey, logger, applicationName });

@@ -12,7 +12,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import {
   ROOM_VERSIONS,
   computeEventId,
@@ -24,6 +23,7 @@ import {
   type WorkerRole,
 } from '@lattice/core';
 import { signRequest } from '@lattice/federation';
+import { openPostgres } from '@lattice/storage';
 import { runWorker, type RunningWorker } from '../src/run-worker.js';
 import { createEmptyPostgresDatabase } from '../../../tests/support/postgres.js';
 import { freePort } from '../../../tests/support/free-port.js';
@@ -132,6 +132,16 @@ async function federation<T = Record<string, unknown>>(method: string, uri: stri
   return { status: res.status, body: JSON.parse(await res.text()) as T };
 }
 
+/** The test's own statements, through the storage driver: like the workers, it waits out a PostgreSQL short of connections. */
+async function sql<R>(text: string, params: unknown[]): Promise<R[]> {
+  const db = openPostgres({ connectionString: database.url, max: 1 });
+  try {
+    return (await db.query<R>(text, params)).rows;
+  } finally {
+    await db.close();
+  }
+}
+
 let txn = 0;
 /** PUT /send with EDUs only; resolves with its answer once federation-inbound has handled every EDU. */
 function sendEdus(edus: Array<{ edu_type: string; content: Record<string, unknown> }>) {
@@ -178,17 +188,11 @@ describe('typing and presence EDUs in the worker split', () => {
     since = (await client<Sync>(urlOf('sync-1'), alice.token, 'GET', '/sync?timeout=0')).next_batch;
 
     // remote.test's key, as a fetch of it would have stored it.
-    const db = new pg.Client({ connectionString: database.url });
-    await db.connect();
-    try {
-      await db.query(
-        `INSERT INTO federation_server_keys (server_name, key_id, public_key, valid_until_ts, expired_ts, fetched_ts, from_server, response_json)
-         VALUES ($1, $2, $3, $4, NULL, $5, $1, '{}')`,
-        [REMOTE, remoteKey.keyId, encodeBase64(remoteKey.publicKey), Date.now() + 86_400_000, Date.now()],
-      );
-    } finally {
-      await db.end();
-    }
+    await sql(
+      `INSERT INTO federation_server_keys (server_name, key_id, public_key, valid_until_ts, expired_ts, fetched_ts, from_server, response_json)
+       VALUES ($1, $2, $3, $4, NULL, $5, $1, '{}')`,
+      [REMOTE, remoteKey.keyId, encodeBase64(remoteKey.publicKey), Date.now() + 86_400_000, Date.now()],
+    );
 
     const versions = [...ROOM_VERSIONS.keys()].map((v) => `ver=${v}`).join('&');
     const made = await federation<{ room_version: string; event: Record<string, unknown> }>(
@@ -230,14 +234,8 @@ describe('typing and presence EDUs in the worker split', () => {
     const status = (userId: string) => client<{ presence: string; status_msg?: string }>(urlOf('client-reader-1'), alice.token, 'GET', `/presence/${encodeURIComponent(userId)}/status`);
     expect(await status(rita)).toMatchObject({ presence: 'online', status_msg: 'from remote' });
     expect((await status(alice.userId)).status_msg).not.toBe('spoofed');
-    const db = new pg.Client({ connectionString: database.url });
-    await db.connect();
-    try {
-      const { rows } = await db.query('SELECT user_id FROM presence WHERE user_id = ANY($1)', [[mallory, rita]]);
-      expect(rows.map((r: { user_id: string }) => r.user_id)).toEqual([rita]);
-    } finally {
-      await db.end();
-    }
+    const rows = await sql<{ user_id: string }>('SELECT user_id FROM presence WHERE user_id = ANY($1)', [[mallory, rita]]);
+    expect(rows.map((r) => r.user_id)).toEqual([rita]);
   });
 
   it('with the typing writer gone, m.typing is dropped and the transaction still succeeds', async () => {

@@ -1,7 +1,9 @@
 import pg from 'pg';
+import type { Logger } from '@lattice/core';
 import type { Database, PoolStats, QueryResult, ScriptRunner } from '../database.js';
 import { ScopedDatabase, type Driver } from '../scoped-database.js';
 import { PG_TYPE, parseInt8 } from '../value-types.js';
+import { REFUSED_CONNECTION_RETRY, retryRefusedConnection, type RefusedConnectionRetry } from './refused-connections.js';
 import { StatementNames } from './statement-names.js';
 
 export interface PostgresOptions {
@@ -20,6 +22,8 @@ export interface PostgresOptions {
    * writer's backends by it, see writer-activity.ts). A connection string's own wins.
    */
   applicationName?: string;
+  /** Hears of connections PostgreSQL refused (too many clients), which are retried for a while. */
+  logger?: Pick<Logger, 'warn'>;
 }
 
 // pg-types' signature only admits its builtin oid enum; any oid works at run time.
@@ -58,22 +62,26 @@ class PostgresDriver implements Driver {
   readonly kind = 'postgres' as const;
   private readonly names = new StatementNames();
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly retry: RefusedConnectionRetry,
+  ) {
     // An idle client that dies (server restart) is dropped by the pool; without a
     // listener the 'error' event would crash the process.
     pool.on('error', () => undefined);
   }
 
   async query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
-    return toResult<R>(await this.pool.query(statement(this.names, sql, params)));
+    const config = statement(this.names, sql, params);
+    return toResult<R>(await retryRefusedConnection(() => this.pool.query(config), this.retry));
   }
 
   async exec(sql: string): Promise<void> {
-    await this.pool.query(sql);
+    await retryRefusedConnection(() => this.pool.query(sql), this.retry);
   }
 
   async begin<T>(fn: (conn: ScriptRunner) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await retryRefusedConnection(() => this.pool.connect(), this.retry);
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -118,5 +126,5 @@ export function openPostgres(options: PostgresOptions): Database {
     ...(options.applicationName ? { application_name: options.applicationName } : {}),
     types: typeParsers,
   });
-  return new ScopedDatabase(new PostgresDriver(pool));
+  return new ScopedDatabase(new PostgresDriver(pool, { ...REFUSED_CONNECTION_RETRY, logger: options.logger }));
 }
