@@ -8,6 +8,7 @@ import { installAppserviceAuth, startAppserviceSender } from '@lattice/appservic
 import { startAdminJobRunner, startRetentionPurges } from '@lattice/admin';
 import { clientFeatures, httpMetrics, operationsRouter } from '@lattice/worker-runtime';
 import {
+  BackingOffOrigins,
   EphemeralEduSenders,
   FederationBackfill,
   FederationHierarchy,
@@ -84,7 +85,13 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
   startAdminJobRunner(clientCtx);
   e2eeFederation.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
   // This server's media for other servers: behind the federation router's own X-Matrix check.
-  const federationRoutes = federationRouter(federationDeps, [federationRooms.router, e2eeFederation.router, federationMediaRouter(clientCtx, media, [])]);
+  // A server backing off that talks to us is up: the sender retries it now.
+  const backingOff = new BackingOffOrigins(ctx.db, (destination) => federationSender.wake(destination), ctx.logger);
+  const federationRoutes = federationRouter(
+    federationDeps,
+    [federationRooms.router, e2eeFederation.router, federationMediaRouter(clientCtx, media, [])],
+    { heardFrom: (origin) => backingOff.heardFrom(origin) },
+  );
   return (listener) => {
     const app = express();
     app.disable('x-powered-by');

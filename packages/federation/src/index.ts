@@ -30,6 +30,7 @@ export * from './inbound/pdu-processor.js';
 export * from './inbound/edu-dispatcher.js';
 export * from './inbound/send-transaction.js';
 export * from './inbound/transaction-limits.js';
+export * from './inbound/backing-off-origins.js';
 export * from './rooms/server-acl.js';
 export * from './rooms/server-access.js';
 export * from './rooms/wire-events.js';

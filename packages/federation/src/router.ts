@@ -7,7 +7,7 @@
 import { unrecognizedHandler } from '@lattice/client-api';
 import { Router } from 'express';
 import { keyRoutes } from './server/key-routes.js';
-import type { FederationDeps } from './api.js';
+import { originOf, type FederationDeps } from './api.js';
 import type { FederationTransport } from './server/federation-transport.js';
 import { queryRoutes } from './server/query-routes.js';
 import { versionRoute } from './server/version-route.js';
@@ -15,7 +15,16 @@ import { onBindRoute } from './rooms/third-party-invite-routes.js';
 import { federationAuth } from './transport/inbound-auth.js';
 import { federationRateLimit } from './transport/inbound-rate-limit.js';
 
-export function federationRouter(deps: FederationDeps & FederationTransport, extraRouters: readonly Router[] = []): Router {
+export interface FederationRouterOptions {
+  /** Told of the origin of every authenticated request (BackingOffOrigins: a server that talks to us is up). */
+  heardFrom?: (origin: string) => void;
+}
+
+export function federationRouter(
+  deps: FederationDeps & FederationTransport,
+  extraRouters: readonly Router[] = [],
+  options: FederationRouterOptions = {},
+): Router {
   const { config } = deps.ctx;
   const maxBodyBytes = config.max_request_body_size;
   const router = Router();
@@ -27,6 +36,13 @@ export function federationRouter(deps: FederationDeps & FederationTransport, ext
 
   const authenticated = Router();
   authenticated.use(federationAuth({ serverName: deps.serverName, keyRing: deps.keyRing, isAllowed: deps.isAllowed, maxBodyBytes }));
+  const { heardFrom } = options;
+  if (heardFrom) {
+    authenticated.use((req, _res, next) => {
+      heardFrom(originOf(req));
+      next();
+    });
+  }
   authenticated.use(federationRateLimit(config.rc_federation));
   authenticated.use(queryRoutes(deps.ctx));
   for (const extra of extraRouters) authenticated.use(extra);

@@ -9,7 +9,6 @@
 import express from 'express';
 import { isIP } from 'node:net';
 import type { RequestListener } from 'node:http';
-import type { PresenceService } from '@lattice/presence';
 import type { ClientApiContext } from '@lattice/client-api';
 import { createLogger, createMetrics, loadConfig, type HomeserverConfig, type ListenerConfig, type WorkerRole } from '@lattice/core';
 import { registerReplicationMetrics } from '@lattice/replication';
@@ -28,9 +27,11 @@ import { persisterEndpoint } from './internal/persister-endpoint.js';
 import { remoteEventsEndpoint } from './internal/remote-events-endpoint.js';
 import { presenceEndpoint } from './internal/presence-endpoint.js';
 import { eduEndpoint, writtenEduHandlers } from './internal/edu-endpoint.js';
+import { senderWakeEndpoint } from './internal/sender-wake-endpoint.js';
 import { INTERNAL_PREFIX } from './internal/wire.js';
 import { fencingTag } from './topology/fencing-tag.js';
-import { roleFeatures } from './roles/role-features.js';
+import { roleFeatures, type RoleFeatures } from './roles/role-features.js';
+import { ownedDestinations } from './roles/federation-sender-role.js';
 import { createWorkerServices, type WorkerServices } from './worker-services.js';
 
 export interface RunningWorker {
@@ -63,7 +64,8 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
   const services = await createWorkerServices({ config, db, signingKey, logger, applicationName });
   const offMetrics = registerReplicationMetrics(services.rooms.hub, metrics);
   const offDbMetrics = registerDatabaseMetrics(metrics, db);
-  const offOutboxMetrics = role === 'federation-sender' ? registerFederationOutboxMetrics(metrics, db) : () => undefined;
+  // Each sender reports its own destinations' backlog: the sum over instances is the server's.
+  const offOutboxMetrics = role === 'federation-sender' ? registerFederationOutboxMetrics(metrics, db, { owns: ownedDestinations(config) }) : () => undefined;
 
   const ctx: ClientApiContext = { config, db, logger, rooms: services.rooms, rateLimiter: services.rateLimiter };
   const features = roleFeatures(role, ctx, signingKey);
@@ -80,7 +82,7 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
     return app;
   };
   const listeners = await startListeners(config, handlerFor, logger);
-  listeners.push(...(await startInternalListener(ctx, services, features.presence)));
+  listeners.push(...(await startInternalListener(ctx, services, features)));
   logger.info({ role, instance: name, server_name: config.server_name }, 'Lattice worker started');
 
   const stop = async () => {
@@ -101,7 +103,7 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
 async function startInternalListener(
   ctx: ClientApiContext,
   services: WorkerServices,
-  presence: PresenceService | undefined,
+  { presence, federationSender }: Pick<RoleFeatures, 'presence' | 'federationSender'>,
 ): Promise<BoundListener[]> {
   const { config, db, logger } = ctx;
   const location = config.instance_map[config.worker_name!];
@@ -145,6 +147,10 @@ async function startInternalListener(
         logger,
       }),
     );
+  }
+  if (federationSender) {
+    // Destinations that just talked to federation-inbound: retried now.
+    app.use(senderWakeEndpoint({ sender: federationSender, hub: services.rooms.hub, secret: config.worker_replication_secret!, logger }));
   }
   const edus = writtenEduHandlers(ctx);
   if (edus.size > 0) {

@@ -8,24 +8,16 @@
  * worker; EDUs speaking for users of other servers change nothing; and with
  * the typing writer gone, the transaction still succeeds.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import {
   ROOM_VERSIONS,
   computeEventId,
   encodeBase64,
-  formatSigningKeyFile,
   generateSigningKey,
   hashAndSignEvent,
   type PDU,
-  type WorkerRole,
 } from '@lattice/core';
 import { signRequest } from '@lattice/federation';
-import { openPostgres } from '@lattice/storage';
-import { runWorker, type RunningWorker } from '../src/run-worker.js';
-import { createEmptyPostgresDatabase } from '../../../tests/support/postgres.js';
+import { closeSplitSuite, createSplitSuite, sharedWorkerConfig, sqlOn, startWorkers, type SplitSuite, type SplitWorker } from './support/split-workers.js';
 import { freePort } from '../../../tests/support/free-port.js';
 
 const REMOTE = 'remote.test';
@@ -33,51 +25,28 @@ const remoteKey = generateSigningKey('r1');
 const rita = `@rita:${REMOTE}`;
 const mallory = '@mallory:elsewhere.test';
 
-interface Worker {
-  name: string;
-  role: WorkerRole;
-  publicPort?: number;
-  internalPort?: number;
-}
-
-const WORKERS: Worker[] = [
+const WORKERS: SplitWorker[] = [
   { name: 'event-persister-1', role: 'event-persister' },
   { name: 'client-reader-1', role: 'client-reader' },
   { name: 'federation-inbound', role: 'federation-inbound' },
   { name: 'sync-1', role: 'sync' },
 ];
 
-let dir: string;
-let database: { url: string; drop(): Promise<void> };
-let serverName: string;
-const running = new Map<string, RunningWorker>();
+let suite: SplitSuite;
 const urlOf = (name: string) => `http://127.0.0.1:${WORKERS.find((w) => w.name === name)!.publicPort}`;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'lattice-edus-split-'));
-  database = await createEmptyPostgresDatabase();
-  // Its own Redis namespace (lattice:<server_name>), apart from other suites sharing the Redis.
-  serverName = `edus-${randomBytes(4).toString('hex')}.test`;
-  await writeFile(path.join(dir, 'signing.key'), formatSigningKeyFile([generateSigningKey()]), { mode: 0o600 });
+  suite = await createSplitSuite('edus');
   for (const w of WORKERS) {
     if (w.role !== 'event-persister') w.publicPort = await freePort();
     if (w.role !== 'sync') w.internalPort = await freePort();
   }
   const generous = { per_second: 1000, burst_count: 1000 };
   const shared = {
-    server_name: serverName,
-    report_stats: false,
-    // Errors reach the test's output: a 500 from a worker is explained there.
-    log_level: (process.env['LATTICE_TEST_LOG_LEVEL'] ?? 'error') as 'error',
-    database: { name: 'postgres', args: { connection_string: database.url, cp_max: 5 } },
-    redis: { enabled: true, host: '127.0.0.1', port: 6379 },
-    signing_key_path: path.join(dir, 'signing.key'),
-    media_store_path: path.join(dir, 'media'),
-    worker_replication_secret: 'internal-secret',
+    ...sharedWorkerConfig(suite, { poolSize: 5, secret: 'internal-secret' }),
     enable_registration: true,
     enable_registration_without_verification: true,
     rc_registration: generous,
-    rc_federation: { sleep_limit: 10000, reject_limit: 10000, concurrent: 100 },
     instance_map: Object.fromEntries(WORKERS.filter((w) => w.internalPort).map((w) => [w.name, { host: '127.0.0.1', port: w.internalPort }])),
     stream_writers: {
       events: ['event-persister-1'],
@@ -92,21 +61,10 @@ beforeAll(async () => {
     },
   };
   // In order: the persister first (the others call it), the writers before their readers.
-  for (const w of WORKERS) {
-    const listeners: unknown[] = [{ port: await freePort(), bind_addresses: ['127.0.0.1'], type: 'metrics', resources: [{ names: ['metrics'] }] }];
-    if (w.publicPort) listeners.push({ port: w.publicPort, bind_addresses: ['127.0.0.1'], type: 'http', resources: [{ names: ['client', 'federation'] }] });
-    const configPath = path.join(dir, `${w.name}.yaml`);
-    // JSON is YAML.
-    await writeFile(configPath, JSON.stringify({ ...shared, listeners }));
-    running.set(w.name, await runWorker(w.role, ['--config', configPath, '--name', w.name]));
-  }
+  await startWorkers(suite, WORKERS, shared, ['client', 'federation']);
 }, 120_000);
 
-afterAll(async () => {
-  for (const w of [...WORKERS].reverse()) await running.get(w.name)?.stop();
-  await database?.drop();
-  if (dir) await rm(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => closeSplitSuite(suite, WORKERS), 60_000);
 
 /** A Client-Server call with a bearer token. */
 async function client<T = Record<string, unknown>>(base: string, token: string | undefined, method: string, p: string, body?: unknown): Promise<T> {
@@ -122,7 +80,7 @@ async function client<T = Record<string, unknown>>(base: string, token: string |
 
 /** A federation request from remote.test to federation-inbound, signed with remote.test's key (X-Matrix). */
 async function federation<T = Record<string, unknown>>(method: string, uri: string, content?: unknown): Promise<{ status: number; body: T }> {
-  const authorization = signRequest({ method, uri, origin: REMOTE, destination: serverName, content }, remoteKey);
+  const authorization = signRequest({ method, uri, origin: REMOTE, destination: suite.serverName, content }, remoteKey);
   const res = await fetch(`${urlOf('federation-inbound')}${uri}`, {
     method,
     headers: { authorization, 'content-type': 'application/json' },
@@ -132,15 +90,7 @@ async function federation<T = Record<string, unknown>>(method: string, uri: stri
   return { status: res.status, body: JSON.parse(await res.text()) as T };
 }
 
-/** The test's own statements, through the storage driver: like the workers, it waits out a PostgreSQL short of connections. */
-async function sql<R>(text: string, params: unknown[]): Promise<R[]> {
-  const db = openPostgres({ connectionString: database.url, max: 1 });
-  try {
-    return (await db.query<R>(text, params)).rows;
-  } finally {
-    await db.close();
-  }
-}
+const sql = <R>(text: string, params: unknown[]) => sqlOn<R>(suite.databaseUrl, text, params);
 
 let txn = 0;
 /** PUT /send with EDUs only; resolves with its answer once federation-inbound has handled every EDU. */
@@ -239,8 +189,8 @@ describe('typing and presence EDUs in the worker split', () => {
   });
 
   it('with the typing writer gone, m.typing is dropped and the transaction still succeeds', async () => {
-    await running.get('client-reader-1')!.stop();
-    running.delete('client-reader-1');
+    await suite.running.get('client-reader-1')!.stop();
+    suite.running.delete('client-reader-1');
     const typing = { edu_type: 'm.typing', content: { room_id: roomId, user_id: rita, typing: false } };
     expect(await sendEdus([typing, typing])).toEqual({ status: 200, body: { pdus: {} } });
     expect(await sendEdus([typing])).toEqual({ status: 200, body: { pdus: {} } });

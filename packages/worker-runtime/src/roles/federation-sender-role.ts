@@ -12,15 +12,28 @@
  * application services.
  */
 import type { ClientApiContext } from '@lattice/client-api';
-import { BullMqRetrySchedule, type RetrySchedule, type SigningKey } from '@lattice/core';
+import { BullMqRetrySchedule, type HomeserverConfig, type RetrySchedule, type SigningKey } from '@lattice/core';
 import { EphemeralEduSenders, FederationSender, OutboxEduQueue, createE2eeFederation, createFederationTransport } from '@lattice/federation';
 import { createPushModule } from '@lattice/push';
 import { startAppserviceSender } from '@lattice/appservice';
-import { rendezvousOwner } from '../topology/shard.js';
+import { federationSenderFor } from '../topology/shard.js';
 import { redisOptions } from '../worker-services.js';
 
 export interface FederationSenderRole {
+  /** The sender (federation-inbound wakes its destinations through the internal API). */
+  federationSender: FederationSender;
   close(): Promise<void>;
+}
+
+/**
+ * The destinations this instance sends to when several share them (federation_sender_instances);
+ * undefined: all of them. The sender and its outbox gauges keep to the same share.
+ */
+export function ownedDestinations(config: HomeserverConfig): ((destination: string) => boolean) | undefined {
+  const senders = config.federation_sender_instances;
+  if (senders.length <= 1) return undefined;
+  const name = config.worker_name ?? 'federation-sender';
+  return (destination) => federationSenderFor(destination, senders) === name;
 }
 
 export function startFederationSenderRole(ctx: ClientApiContext, signingKey: SigningKey): FederationSenderRole {
@@ -33,7 +46,7 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
   const sender = new FederationSender(deps, {
     // Each instance keeps its own catch-up position (its destinations' share of the events).
     ...(senders.length > 0 ? { instanceName: `federation_sender/${name}` } : {}),
-    ...(sharded ? { owns: (destination: string) => rendezvousOwner(destination, senders) === name } : {}),
+    owns: ownedDestinations(ctx.config),
     // Each instance's own queue: a destination's retry wakes its owner.
     ...retrySchedule(ctx, `federation-retry-${encodeURIComponent(name)}`),
   });
@@ -46,6 +59,7 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
   const appservices = first ? startAppserviceSender(ctx, retrySchedule(ctx, 'appservice-retry')) : undefined;
   appservices?.catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));
   return {
+    federationSender: sender,
     close: async () => {
       await appservices?.then((s) => s.stop(), () => undefined);
       await e2ee?.stop();

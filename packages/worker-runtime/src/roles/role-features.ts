@@ -12,6 +12,8 @@ import type { Express } from 'express';
 import { DeviceListeners, createClientApiApp, type ClientApiContext } from '@lattice/client-api';
 import type { SigningKey, WorkerRole } from '@lattice/core';
 import {
+  BackingOffOrigins,
+  DestinationStatusStore,
   FederationBackfill,
   FederationHierarchy,
   FederationQueries,
@@ -42,12 +44,15 @@ import { startFederationSenderRole } from './federation-sender-role.js';
 import { startAdminBackgroundWork } from './admin-background.js';
 import { presenceWriterLink } from '../internal/remote-presence-writer.js';
 import { EduForwarder } from '../internal/edu-forwarder.js';
+import { SenderWakeForwarder } from '../internal/sender-wake-forwarder.js';
 
 export interface RoleFeatures {
   /** The app of the role's public listener; absent for roles without public traffic. */
   publicApp?: (trustProxy: boolean) => Express;
   /** The process's presence service, on client-facing roles (a presence writer serves forwarded changes with it). */
   presence?: PresenceService;
+  /** The federation sender, on federation-sender instances (it serves wakes of its destinations). */
+  federationSender?: FederationSender;
   close(): Promise<void>;
 }
 
@@ -76,7 +81,10 @@ export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKe
       const rooms = federationRoomsRouter(deps, { forward: (event, origin) => outbox.forward(event, origin) });
       registerWritableEduHandlers(rooms.edus, ctx, e2ee);
       rooms.processor.resume().catch((err: unknown) => ctx.logger.error({ err }, 'resuming staged federation PDUs failed'));
-      const routes = federationRouter(deps, [rooms.router, e2ee.router, media]);
+      // A backing-off server that talks to us is up: the sender owning it retries it now.
+      const waker = new SenderWakeForwarder(ctx.config, ctx.rooms.hub, ctx.db, new DestinationStatusStore(ctx.db, ctx.rooms.store), ctx.logger);
+      const backingOff = new BackingOffOrigins(ctx.db, (destination) => waker.wake(destination), ctx.logger);
+      const routes = federationRouter(deps, [rooms.router, e2ee.router, media], { heardFrom: (origin) => backingOff.heardFrom(origin) });
       return {
         publicApp: (trustProxy) => createFederationApp(ctx.logger, [presence.federationRouter, routes], { trustProxy }),
         close: async () => presence.stop(),

@@ -30,3 +30,11 @@ export function presenceWriterFor(userId: string, writers: readonly string[]): s
   if (writers.length === 0) throw new Error('no presence writers configured (stream_writers.presence)');
   return rendezvousOwner(userId, writers);
 }
+
+/**
+ * The federation sender that sends to a destination: the server name hashed over
+ * federation_sender_instances; undefined when none are named (one sender does it all).
+ */
+export function federationSenderFor(destination: string, senders: readonly string[]): string | undefined {
+  return senders.length === 0 ? undefined : rendezvousOwner(destination, senders);
+}
