@@ -81,6 +81,15 @@ export interface StreamUpdate<Row = unknown> {
    */
   seq?: number;
   /**
+   * Every position in [ownedFrom, position] was handed out to this writer (it
+   * is persisted up to `position`): no other writer can hold one of them. A
+   * reader moves any other writer it has at ownedFrom - 1 or beyond (and below
+   * `position`) up to `position`: that writer has nothing in flight at or below
+   * its own position, and nothing in the run. An idle writer that observes the
+   * update need not announce that it moved past it (StreamWriter.observe).
+   */
+  ownedFrom?: number;
+  /**
    * Published on behalf of a writer by another process that proved (fencing,
    * see fencing/stalled-writers.ts) that `instance` has nothing in flight at or
    * below `position`. Its rows may never have been announced: readers read

@@ -86,6 +86,39 @@ describe.each(['pglite', 'postgres'] as const)('multi-writer wake-ups on %s', (k
     expect(hub.notifier.hasChangesSince('@b:test', new Set([ROOM]), hub.currentToken())).toBe(false);
   });
 
+  it("an idle writer moves along another writer's owned run without an update of its own", async () => {
+    const names = [`${kind}-owner`, `${kind}-idle`];
+    await readerOf(names);
+    const writers = await Promise.all(
+      names.map((instanceName) =>
+        createReplicationHub({
+          db,
+          transport,
+          instanceName,
+          logger: memoryLogger().logger,
+          writes: ['events'],
+          writesTyping: false,
+          streamWriters: { events: names },
+        }),
+      ),
+    );
+    try {
+      const fromIdle: StreamUpdate[] = [];
+      transport.subscribe((u) => {
+        if (u.instance === names[1]) fromIdle.push(u);
+      });
+      const wait = hub.notifier.wait({ userId: '@b:test', roomIds: new Set([ROOM]), since: hub.currentToken(), timeoutMs: 60_000 });
+      const position = await writers[0]!.writer('events').write(db, async () => [row]);
+      // The row is readable (and wakes) on the owner's update alone: the idle writer said nothing.
+      expect(await wait).toBe('changed');
+      expect(hub.positions.current('events')).toBe(position);
+      expect(fromIdle).toEqual([]);
+      expect(writers[1]!.writer('events').persistedUpTo).toBe(position);
+    } finally {
+      await Promise.all(writers.map((w) => w.close()));
+    }
+  });
+
   it('a writer that observed later positions announces each row with its own position', async () => {
     await readerOf(['w1', 'w2']);
     const sent: StreamUpdate[] = [];

@@ -55,6 +55,33 @@ describe('StreamPositions', () => {
     expect(positions.isCaughtUp('events', StreamPosition.parse('m5~c.6'))).toBe(false); // an unknown writer is at 0
   });
 
+  test("a writer's owned run moves the other writers that reach its start across it", () => {
+    const positions = new StreamPositions();
+    positions.apply({ stream: 'events', instance: 'a', position: 10 });
+    positions.apply({ stream: 'events', instance: 'b', position: 10 });
+    // 11 and 12 were handed out to a: b, with nothing in flight up to 10, has nothing up to 12.
+    expect(positions.apply({ stream: 'events', instance: 'a', position: 12, ownedFrom: 11 })).toBe(true);
+    expect(positions.writerPosition('events', 'b')).toBe(12);
+    expect(positions.current('events')).toBe(12);
+    // 13 is not in a's run: b (at 12) may hold it.
+    positions.apply({ stream: 'events', instance: 'a', position: 15, ownedFrom: 14 });
+    expect(positions.writerPosition('events', 'b')).toBe(12);
+    expect(positions.current('events')).toBe(12);
+  });
+
+  test("a writer's update that arrives after another's owned run still moves it across the run", async () => {
+    const positions = new StreamPositions();
+    positions.apply({ stream: 'events', instance: 'a', position: 8 });
+    positions.apply({ stream: 'events', instance: 'b', position: 8 });
+    const waiting = positions.waitFor('events', 12, 60_000);
+    // a's run starts at 11: b, at 8, may still hold 9 or 10.
+    positions.apply({ stream: 'events', instance: 'a', position: 12, ownedFrom: 11 });
+    expect(positions.current('events')).toBe(8);
+    positions.apply({ stream: 'events', instance: 'b', position: 10 });
+    expect(positions.writerPosition('events', 'b')).toBe(12);
+    await expect(waiting).resolves.toBe(true);
+  });
+
   test.each(['pglite', 'postgres'] as const)('load() starts from the stored writer positions (%s)', async (kind) => {
     const db = await createTestDatabase(kind);
     try {

@@ -44,7 +44,7 @@ describe.each(KINDS)('StreamWriter on %s', (kind) => {
     });
   });
 
-  async function newWriter(flushDelayMs = 5): Promise<StreamWriter<string>> {
+  async function newWriter(flushDelayMs = 5, multiWriter = false): Promise<StreamWriter<string>> {
     return new StreamWriter<string>({
       db,
       stream: 'events',
@@ -54,6 +54,7 @@ describe.each(KINDS)('StreamWriter on %s', (kind) => {
       initialPosition: await claimWriterPosition(db, 'events'),
       storedPosition: (await storedPosition(db, instance)) ?? 0,
       flushDelayMs,
+      multiWriter,
     });
   }
 
@@ -182,6 +183,44 @@ describe.each(KINDS)('StreamWriter on %s', (kind) => {
     expect(reader.current('events')).toBe(base + 10);
     writer.observe(base + 5); // never backwards
     expect(writer.persistedUpTo).toBe(base + 10);
+  });
+
+  test('a writer of a shared stream claims the run of positions handed out to it', async () => {
+    const writer = await newWriter(5, true);
+    const base = writer.persistedUpTo;
+    const positions = await db.transaction((tx) => writer.allocate(tx, 2));
+    expect(positions).toEqual([base + 1, base + 2]);
+    writer.publish(positions, ['a', 'b']);
+    expect(updates.at(-1)).toMatchObject({ position: base + 2, ownedFrom: base + 1 });
+    // Its next position continues the run.
+    const third = await allocateCommitted(writer);
+    writer.publish(third, ['c']);
+    expect(updates.at(-1)).toMatchObject({ position: third, ownedFrom: base + 1 });
+    // A position observed from another writer is not its own: no claim.
+    writer.observe(third + 5);
+    expect(updates.at(-1)).toEqual({ stream: 'events', instance, position: third + 5, rows: [] });
+    // Nor is a stream with one writer worth a claim.
+    const alone = await newWriter();
+    await alone.write(db, async () => ['d']);
+    expect(updates.at(-1)).not.toHaveProperty('ownedFrom');
+  });
+
+  test("an idle writer leaves a move across another writer's owned run to the readers, and announces it later", async () => {
+    const writer = await newWriter(5, true);
+    const base = writer.persistedUpTo;
+    const published = updates.length;
+    const late = new Promise<StreamUpdate>((resolve) => transport.subscribe(resolve));
+    // Another writer owns base + 1 .. base + 3 and this one published base: readers move it to base + 3 themselves.
+    writer.observe(base + 3, base + 1);
+    expect(writer.persistedUpTo).toBe(base + 3);
+    expect(updates.length).toBe(published);
+    // Announced all the same, later: for a reader that got the updates in another order.
+    expect(await late).toEqual({ stream: 'events', instance, position: base + 3, rows: [] });
+    await writer.flush();
+    expect(await storedPosition(db, instance)).toBe(base + 3);
+    // A run that starts beyond what this writer published tells readers nothing about the positions between: at once.
+    writer.observe(base + 10, base + 6);
+    expect(updates.at(-1)).toEqual({ stream: 'events', instance, position: base + 10, rows: [] });
   });
 
   test('position updates are stored coalesced, not once per row', async () => {

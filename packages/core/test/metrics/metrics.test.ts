@@ -65,8 +65,8 @@ test('the histogram timer works with labels given at the end', async () => {
 });
 
 test('event-loop delay gauge after the loop has been busy', async () => {
-  // The monitor measures between its own ticks, so let it tick before blocking.
-  await new Promise((r) => setTimeout(r, 25));
+  // The monitor measures between its own ticks (every 20 ms), so let it tick before blocking.
+  await new Promise((r) => setTimeout(r, 50));
   const until = Date.now() + 60;
   while (Date.now() < until) {
     // Block the loop so the monitor records a delay.

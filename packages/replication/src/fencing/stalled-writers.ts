@@ -61,9 +61,17 @@ export class StalledWriters {
   /** A writer's position moved (after the hub applied an update). */
   heard(update: StreamUpdate): void {
     const state = this.state(update.stream, update.instance);
-    state.heardAt = Date.now();
+    const now = Date.now();
+    state.heardAt = now;
     // Its own announcement: it is back (a recovery says nothing about liveness).
     if (!update.recovered) state.gone = false;
+    if (update.ownedFrom === undefined) return;
+    // Writers moved across its owned run moved too, without a word of their own: not silent.
+    for (const [instance, position] of this.options.positions.writers(update.stream)) {
+      if (instance === update.instance || position !== update.position) continue;
+      const moved = this.watched.get(watchKey(update.stream, instance));
+      if (moved) moved.heardAt = now;
+    }
   }
 
   /** Looks for writers of `stream` behind another of its writers and probes them when due. */
@@ -154,7 +162,7 @@ export class StalledWriters {
   }
 
   private state(stream: StreamName, instance: string): Watched {
-    const key = `${stream}\u0000${instance}`;
+    const key = watchKey(stream, instance);
     let state = this.watched.get(key);
     if (!state) {
       state = { heardAt: Date.now(), gone: false, probing: false, again: false, timer: undefined };
@@ -162,4 +170,8 @@ export class StalledWriters {
     }
     return state;
   }
+}
+
+function watchKey(stream: StreamName, instance: string): string {
+  return `${stream}\u0000${instance}`;
 }

@@ -142,6 +142,7 @@ export class ReplicationHub {
         initialPosition: claim,
         storedPosition: positions.writerPosition(stream, instanceName),
         flushDelayMs: options.flushDelayMs,
+        multiWriter: (options.streamWriters?.[stream]?.length ?? 1) > 1,
       });
       hub.streamWriters.set(stream, writer);
     }
@@ -258,7 +259,9 @@ export class ReplicationHub {
       else this.held.hold(stream, instance, at, group);
     }
     if (instance !== this.instanceName) {
-      this.streamWriters.get(stream as DurableStreamName)?.observe(Math.max(position, rowsPosition));
+      // The other writer's owned run is about its position only, not about rows ahead of it.
+      const seen = Math.max(position, rowsPosition);
+      this.streamWriters.get(stream as DurableStreamName)?.observe(seen, seen === position ? update.ownedFrom : undefined);
     }
     this.stalled?.check(stream);
   }

@@ -2,6 +2,12 @@ import { streamWriterPositions, type Queryable } from '@lattice/storage';
 import { StreamPosition } from '../tokens/stream-position.js';
 import type { StreamName, StreamUpdate } from '../types.js';
 
+/** Positions [from, to] all handed out to one writer (StreamUpdate.ownedFrom). */
+interface OwnedRun {
+  from: number;
+  to: number;
+}
+
 interface PositionWaiter {
   target: number | StreamPosition;
   resolve: (caughtUp: boolean) => void;
@@ -13,9 +19,16 @@ interface PositionWaiter {
  * position, and per stream the safe position (the minimum over its writers:
  * every row at or below it is committed and has been announced here).
  * Positions only move forward; waiters are resolved from apply(), never polled.
+ *
+ * A writer's claim that a run of positions was all handed out to it
+ * (StreamUpdate.ownedFrom) moves the other writers across the run: one whose
+ * position reaches the run's start has nothing in flight up to its end. Each
+ * writer's latest claim is kept, so a writer whose own update arrives after
+ * the claim still moves across it.
  */
 export class StreamPositions {
   private readonly byStream = new Map<StreamName, Map<string, number>>();
+  private readonly runs = new Map<StreamName, Map<string, OwnedRun>>();
   private readonly safe = new Map<StreamName, number>();
   private readonly waiters = new Map<StreamName, Set<PositionWaiter>>();
 
@@ -58,14 +71,21 @@ export class StreamPositions {
     return StreamPosition.fromWriters(this.writers(stream));
   }
 
-  /** Records a writer's announced position; true when it moved forward. */
-  apply(update: Pick<StreamUpdate, 'stream' | 'instance' | 'position'>): boolean {
-    const { stream, instance, position } = update;
+  /** Records a writer's announced position (and owned run); true when it, or a writer the run covers, moved forward. */
+  apply(update: Pick<StreamUpdate, 'stream' | 'instance' | 'position' | 'ownedFrom'>): boolean {
+    const { stream, instance, position, ownedFrom } = update;
     let writers = this.byStream.get(stream);
     if (!writers) this.byStream.set(stream, (writers = new Map()));
     const before = writers.get(instance);
-    if (before !== undefined && position <= before) return false;
-    writers.set(instance, position);
+    let moved = before === undefined || position > before;
+    if (moved) writers.set(instance, position);
+    if (ownedFrom !== undefined && ownedFrom <= position) {
+      let runs = this.runs.get(stream);
+      if (!runs) this.runs.set(stream, (runs = new Map()));
+      runs.set(instance, { from: ownedFrom, to: position });
+    }
+    if ((moved || ownedFrom !== undefined) && this.moveAcrossRuns(stream, writers)) moved = true;
+    if (!moved) return false;
     let min = Infinity;
     for (const p of writers.values()) if (p < min) min = p;
     this.safe.set(stream, min);
@@ -105,6 +125,25 @@ export class StreamPositions {
       };
       waiters.add(waiter);
     });
+  }
+
+  /** Moves every writer that reaches the start of another writer's owned run to its end; true when one moved. */
+  private moveAcrossRuns(stream: StreamName, writers: Map<string, number>): boolean {
+    const runs = this.runs.get(stream);
+    if (!runs) return false;
+    let movedAny = false;
+    // Until nothing moves: a writer moved across one run may reach the start of another.
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const [owner, run] of runs) {
+        for (const [instance, p] of writers) {
+          if (instance === owner || p >= run.to || p < run.from - 1) continue;
+          writers.set(instance, run.to);
+          moved = movedAny = true;
+        }
+      }
+    }
+    return movedAny;
   }
 
   private wake(stream: StreamName): void {

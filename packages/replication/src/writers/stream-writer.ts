@@ -22,10 +22,23 @@ export interface StreamWriterOptions {
   storedPosition?: number;
   /** How long position updates are coalesced before they are written to stream_positions. */
   flushDelayMs?: number;
+  /**
+   * Other instances write this stream too: updates claim the run of positions
+   * this writer owns (StreamUpdate.ownedFrom), so that readers move the idle
+   * writers along without an update from each.
+   */
+  multiWriter?: boolean;
 }
 
 const DEFAULT_FLUSH_DELAY_MS = 50;
 const FLUSH_RETRY_MS = 1000;
+/**
+ * How long a position this writer took over quietly (observe) waits before it
+ * is announced anyway: for readers that got the updates in an order that kept
+ * them from inferring it. Below StalledWriters' staleAfterMs, so such a reader
+ * never probes a live writer for it.
+ */
+const QUIET_ANNOUNCEMENT_MS = 200;
 
 /**
  * Start-up claim of a writer with nothing in flight: allocating one position
@@ -48,9 +61,10 @@ export function claimWriterPosition(db: Queryable, stream: DurableStreamName): P
  * it knows the sequence has handed out. Readers never see a position as safe
  * while an earlier one may still commit.
  *
- * Every advance is published on the transport at once; stream_positions is
- * written coalesced (flushDelayMs). A crash can only leave the stored value
- * behind the truth, never ahead: it is always a value that was true when written.
+ * Every advance is published on the transport at once (one that readers infer
+ * by themselves, later: see observe); stream_positions is written coalesced
+ * (flushDelayMs). A crash can only leave the stored value behind the truth,
+ * never ahead: it is always a value that was true when written.
  *
  * Every allocated position MUST be reported exactly once (publish, committed or
  * aborted), or the stream stalls behind it. write() does this for you.
@@ -63,23 +77,36 @@ export class StreamWriter<Row = unknown> {
   private readonly pending = new Map<number, number>();
   private known: number;
   private announced: number;
+  /** The highest position this writer has put on the transport: every reader ends up knowing it. */
+  private published: number;
+  /** Positions handed out to this writer above `announced`: the run it claims (StreamUpdate.ownedFrom) is made of them. */
+  private readonly owned = new Set<number>();
+  /** Where the run of positions handed out to this writer that ends at `announced` starts (undefined: announced is not its own). */
+  private runFrom: number | undefined;
   private stored: number;
   private flushTimer: NodeJS.Timeout | undefined;
+  private quietTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closed = false;
   private readonly flushDelayMs: number;
   private readonly scheduledFlush: () => void;
+  private readonly quietAnnouncement: () => void;
 
   constructor(private readonly options: StreamWriterOptions) {
     this.stream = options.stream;
     this.instance = options.instance;
     this.known = options.initialPosition;
     this.announced = options.initialPosition;
+    this.published = options.initialPosition;
     this.stored = options.storedPosition ?? 0;
     this.flushDelayMs = options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS;
     // Flushes run in the async context the writer was created in, never inside
     // whichever caller's transaction happened to trigger them.
     this.scheduledFlush = AsyncResource.bind(() => void this.flushNow());
+    this.quietAnnouncement = AsyncResource.bind(() => {
+      this.quietTimer = undefined;
+      if (this.announced > this.published && !this.closed) this.send(undefined, 0);
+    });
     // Readers (and stream_positions) learn the start-up claim at once.
     options.transport.publish({ stream: this.stream, instance: this.instance, position: this.announced, rows: [] });
     if (this.announced > this.stored) this.scheduleFlush(0);
@@ -138,6 +165,7 @@ export class StreamWriter<Row = unknown> {
     this.release(bound);
     for (const position of positionsOf(result)) {
       this.inFlight.add(position);
+      if (this.options.multiWriter && position > this.announced) this.owned.add(position);
       if (position > this.known) this.known = position;
     }
     return result;
@@ -198,11 +226,28 @@ export class StreamWriter<Row = unknown> {
    * Another writer of this stream reached `position`: the sequence has handed
    * it out, so anything this writer allocates later is above it. An idle writer
    * moves up with it instead of holding the stream's safe position back.
+   *
+   * `ownedFrom` is the other writer's claim that [ownedFrom, position] was all
+   * handed out to it (StreamUpdate.ownedFrom). When the last position this
+   * writer published reaches ownedFrom - 1, every reader moves it up to
+   * `position` by itself: announcing that would only double the updates of
+   * the stream, so the new position is announced later, and only if this
+   * writer has published nothing meanwhile (QUIET_ANNOUNCEMENT_MS).
    */
-  observe(position: number): void {
+  observe(position: number, ownedFrom?: number): void {
     if (position <= this.known) return;
     this.known = position;
-    this.announce(undefined, 0);
+    if (ownedFrom === undefined || this.published < ownedFrom - 1) {
+      this.announce(undefined, 0);
+      return;
+    }
+    const upTo = this.persistedUpTo;
+    if (upTo <= this.announced) return;
+    this.advance(upTo);
+    if (!this.quietTimer) {
+      this.quietTimer = setTimeout(this.quietAnnouncement, QUIET_ANNOUNCEMENT_MS);
+      this.quietTimer.unref();
+    }
   }
 
   /** Writes the current persisted-up-to position to stream_positions now. */
@@ -216,6 +261,7 @@ export class StreamWriter<Row = unknown> {
   /** Refuses new allocations and stores the final position. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.quietTimer);
     await this.flush();
   }
 
@@ -234,13 +280,31 @@ export class StreamWriter<Row = unknown> {
   private announce(rows: readonly Row[] | undefined, rowsPosition: number, rowPositions?: readonly number[]): void {
     const upTo = this.persistedUpTo;
     if (upTo <= this.announced && !rows) return;
-    if (upTo > this.announced) {
-      this.announced = upTo;
-      this.scheduleFlush(this.flushDelayMs);
-    }
+    if (upTo > this.announced) this.advance(upTo);
+    this.send(rows, rowsPosition, rowPositions);
+  }
+
+  /** Moves the announced position up to `upTo` (stored coalesced), with the run of own positions that ends there. */
+  private advance(upTo: number): void {
+    let below = upTo;
+    while (below > this.announced && this.owned.has(below)) below--;
+    if (below === upTo) this.runFrom = undefined;
+    else if (below !== this.announced || this.runFrom === undefined) this.runFrom = below + 1;
+    // (else the run continues the one that ended at the previous announced position)
+    for (const position of this.owned) if (position <= upTo) this.owned.delete(position);
+    this.announced = upTo;
+    this.scheduleFlush(this.flushDelayMs);
+  }
+
+  /** Puts the announced position (with rows, if any) on the transport. */
+  private send(rows: readonly Row[] | undefined, rowsPosition: number, rowPositions?: readonly number[]): void {
     const effective = rows && rowsPosition > this.announced ? rowsPosition : this.announced;
     // The announced position may lie past the rows (this writer observed others): readers still need their own.
     const own = rows ? (rowPositions ?? rows.map(() => rowsPosition)) : [];
+    this.published = this.announced;
+    // Nothing left to announce late: the next quiet move waits a full QUIET_ANNOUNCEMENT_MS again.
+    clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
     this.options.transport.publish({
       stream: this.stream,
       instance: this.instance,
@@ -248,6 +312,7 @@ export class StreamWriter<Row = unknown> {
       rows: rows ? [...rows] : [],
       ...(effective !== this.announced ? { rowsPosition } : {}),
       ...(own.some((p) => p !== effective) ? { rowPositions: [...own] } : {}),
+      ...(this.runFrom !== undefined && this.options.multiWriter ? { ownedFrom: this.runFrom } : {}),
     });
   }
 
