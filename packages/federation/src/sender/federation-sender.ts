@@ -18,6 +18,7 @@ import type { CacheRow } from '@lattice/replication';
 import { Lru } from '@lattice/rooms';
 import type { FederationDeps } from '../api.js';
 import { wirePdu } from '../rooms/wire-events.js';
+import { MAX_TXN_EDUS, MAX_TXN_PDUS } from '../inbound/transaction-limits.js';
 import { DESTINATION_RETRY_CACHE, DestinationStatusStore } from './destination-status.js';
 import { OutboxStore, type OutboxItem } from './outbox-store.js';
 
@@ -90,6 +91,11 @@ export class FederationSender {
   private unsubscribe: (() => void) | undefined;
   private offRetryRequests: (() => void) | undefined;
   private readonly status: DestinationStatusStore;
+  /**
+   * Destinations whose last transaction from here succeeded: not backing off (only this
+   * sender, their owner, starts a backoff), so their next round reads no backoff row.
+   */
+  private readonly reachable = new Set<string>();
   private stopped = false;
   /**
    * Each room's other servers (from current state) with the events-stream
@@ -331,7 +337,7 @@ export class FederationSender {
   }
 
   private async sendLoop(destination: string): Promise<void> {
-    const backoff = await this.outbox.retryAfter(destination);
+    const backoff = this.reachable.has(destination) ? undefined : await this.outbox.retryAfter(destination);
     if (backoff !== undefined && backoff.retryAfterTs > this.clock()) return this.retryLater(destination, backoff.retryAfterTs);
     while (!this.stopped) {
       const batch = await this.outbox.take(destination, this.clock());
@@ -346,6 +352,7 @@ export class FederationSender {
         });
       } catch (err) {
         federationTransactions.labels('failed').inc();
+        this.reachable.delete(destination);
         const interval = Math.min(backoff === undefined ? this.initialBackoffMs : backoff.intervalMs * 2, this.maxBackoffMs);
         // One time for the database and the schedule: a sender restarting schedules the same retry again.
         const now = this.clock();
@@ -358,6 +365,10 @@ export class FederationSender {
       federationSent.labels('edu').inc(batch.edus.length);
       await this.outbox.ack(batch.ids);
       await this.status.delivered(destination, batch.pdus);
+      this.reachable.add(destination);
+      // A batch that was not full took everything queued: what was queued since kicked this
+      // destination (the loop goes round again), so no read that finds nothing after each transaction.
+      if (batch.pdus.length < MAX_TXN_PDUS && batch.edus.length < MAX_TXN_EDUS) return;
     }
   }
 

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { generateSigningKey, getRoomVersion } from '@lattice/core';
 import { DB_KINDS, startTestServer, type Credentials, type TestServer } from '../../../client-api/test/support/test-server.js';
 import { remoteEventsOf } from '../../src/rooms/remote-events.js';
@@ -134,5 +135,70 @@ describe.each(DB_KINDS)('federation sender (%s)', (kind) => {
       expect([destination, pdus]).toEqual([destination, ['shared 1', 'shared 2']]);
     }
     expect(sent).toHaveLength(2);
+  });
+
+  // With destinations idle every local event is a transaction to each of them, so a read that finds
+  // nothing costs as much as a useful one (bench/federation-fanout.bench.ts). The senders below are
+  // new instances: they start from now, not from the position the senders above left behind.
+  const bodiesOf = (requests: FederationRequest[]) =>
+    requests.flatMap((r) => (r.body as { pdus: Array<{ content: { body?: string } }> }).pdus.map((p) => p.content.body));
+  async function sendAndDrain(sender: FederationSender, roomId: string, body: string): Promise<void> {
+    await say(roomId, body, body);
+    await sender.catchUp();
+    await sender.idle();
+    await drained(sender);
+  }
+
+  test('a transaction that took all that was queued ends the round: no read of an empty outbox after it', async () => {
+    const roomId = await roomWithRita();
+    const sends: FederationRequest[] = [];
+    client.handler = (req) => {
+      sends.push(req);
+      return {};
+    };
+    const sender = new FederationSender(deps(), { instanceName: 'rounds', sweepIntervalMs: 0 });
+    await sender.start();
+    const take = jest.spyOn(sender.outbox, 'take');
+    await sendAndDrain(sender, roomId, 'one');
+    expect(take).toHaveBeenCalledTimes(1);
+
+    // An event queued while a transaction is in flight goes in the next round.
+    let release: () => void = () => undefined;
+    const inFlight = new Promise<void>((r) => (release = r));
+    client.handler = async (req) => {
+      sends.push(req);
+      if (sends.length === 2) await inFlight;
+      return {};
+    };
+    await say(roomId, 'two', 'two');
+    await sender.catchUp();
+    await say(roomId, 'three', 'three');
+    await sender.catchUp();
+    release();
+    await sendAndDrain(sender, roomId, 'four');
+    await sender.stop();
+    expect(bodiesOf(sends)).toEqual(['one', 'two', 'three', 'four']);
+  });
+
+  test("a destination's backoff is read once, and again only after a transaction to it failed", async () => {
+    const roomId = await roomWithRita();
+    client.handler = () => ({});
+    const sender = new FederationSender(deps(), { instanceName: 'backoff reads', sweepIntervalMs: 0, initialBackoffMs: 30 });
+    await sender.start();
+    const retryAfter = jest.spyOn(sender.outbox, 'retryAfter');
+    await sendAndDrain(sender, roomId, 'first');
+    await sendAndDrain(sender, roomId, 'second');
+    expect(retryAfter).toHaveBeenCalledTimes(1);
+
+    // Down: the transaction fails and the destination backs off; the retry reads the backoff.
+    let attempts = 0;
+    client.handler = (req) => {
+      if (attempts++ === 0) throw new Error(`${req.destination} is down`);
+      return {};
+    };
+    await sendAndDrain(sender, roomId, 'third');
+    await sender.stop();
+    expect(attempts).toBe(2);
+    expect(retryAfter).toHaveBeenCalledTimes(2);
   });
 });
