@@ -8,3 +8,4 @@ export * from './testing.js';
 export * from './stream-positions.js';
 export * from './writer-activity.js';
 export * from './state-groups.js';
+export * from './queue-vacuum.js';
