@@ -65,9 +65,10 @@ export class DestinationStatusStore {
   /**
    * A transaction the destination acknowledged: its backoff ends, and the
    * newest of the PDUs' events (our stream positions) is recorded overall and
-   * per room. Wire PDUs of v3+ rooms carry no event id: it is derived.
+   * per room, and the transaction's outbox rows (`outboxIds`) are deleted, all in
+   * one statement. Wire PDUs of v3+ rooms carry no event id: it is derived.
    */
-  async delivered(destination: string, pdus: readonly unknown[]): Promise<void> {
+  async delivered(destination: string, pdus: readonly unknown[], outboxIds: readonly number[] = []): Promise<void> {
     const eventIds: string[] = [];
     for (const pdu of pdus as PDU[]) {
       if (typeof pdu.room_id !== 'string') continue;
@@ -75,7 +76,9 @@ export class DestinationStatusStore {
       if (version !== undefined) eventIds.push(computeEventId(pdu, version));
     }
     await this.db.query(
-      `WITH sent AS (
+      `WITH acked AS (
+         DELETE FROM federation_outbox WHERE id = ANY($3::bigint[])
+       ), sent AS (
          SELECT room_id, max(stream_ordering) AS stream_ordering FROM events WHERE event_id = ANY($2::text[]) GROUP BY room_id
        ), dest AS (
          INSERT INTO federation_destinations (destination, retry_after_ts, retry_interval_ms, failing_since_ts, last_successful_stream_ordering)
@@ -87,7 +90,7 @@ export class DestinationStatusStore {
        SELECT $1, room_id, stream_ordering FROM sent
        ON CONFLICT (destination, room_id) DO UPDATE
          SET stream_ordering = GREATEST(federation_destination_rooms.stream_ordering, EXCLUDED.stream_ordering)`,
-      [destination, eventIds],
+      [destination, eventIds, outboxIds],
     );
   }
 

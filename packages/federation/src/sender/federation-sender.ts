@@ -363,8 +363,8 @@ export class FederationSender {
       federationTransactions.labels('sent').inc();
       federationSent.labels('pdu').inc(batch.pdus.length);
       federationSent.labels('edu').inc(batch.edus.length);
-      await this.outbox.ack(batch.ids);
-      await this.status.delivered(destination, batch.pdus);
+      // Acknowledged and recorded in one statement: one commit, and no crash can leave only one of them done.
+      await this.status.delivered(destination, batch.pdus, batch.ids);
       this.reachable.add(destination);
       // A batch that was not full took everything queued: what was queued since kicked this
       // destination (the loop goes round again), so no read that finds nothing after each transaction.
