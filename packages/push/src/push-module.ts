@@ -5,6 +5,7 @@
  * the queue. Mount `router` beside the client API and pass `syncExtension` to
  * syncRouter.
  */
+import { bullmqPrefix, type HomeserverConfig, type Logger } from '@lattice/core';
 import { CLIENT_API_PREFIXES, rawBody, type ClientApiContext } from '@lattice/client-api';
 import { createSyncServices, type SyncExtension } from '@lattice/sync';
 import { Router } from 'express';
@@ -43,7 +44,7 @@ export interface PushModule {
 export function createPushModule(ctx: ClientApiContext, options: PushModuleOptions = {}): PushModule {
   const rulesOptions: PushRulesOptions = { legacyMentionRules: options.legacyMentionRules ?? true };
   const services = createSyncServices(ctx);
-  const queue = options.queue ?? defaultQueue(ctx);
+  const queue = options.queue ?? pushQueueFor(ctx.config, ctx.logger);
   if (options.sendPushes ?? true) {
     const sender = new PushGatewaySender({ db: ctx.db, store: ctx.rooms.store, logger: ctx.logger, config: ctx.config });
     queue.process((job) => sender.send(job));
@@ -86,14 +87,15 @@ export function createPushModule(ctx: ClientApiContext, options: PushModuleOptio
   };
 }
 
-function defaultQueue(ctx: ClientApiContext): PushQueue {
-  const { redis } = ctx.config;
-  if (!redis.enabled) return new InProcessPushQueue(ctx.logger);
+/** BullMQ in Redis when Redis is configured (under the server's own prefix), else in process. */
+export function pushQueueFor(config: HomeserverConfig, logger: Logger): PushQueue {
+  const { redis } = config;
+  if (!redis.enabled) return new InProcessPushQueue(logger);
   const connection = {
     host: redis.host,
     port: redis.port,
     ...(redis.password !== undefined ? { password: redis.password } : {}),
     ...(redis.dbid !== undefined ? { db: redis.dbid } : {}),
   };
-  return new BullMqPushQueue({ connection, logger: ctx.logger });
+  return new BullMqPushQueue({ connection, prefix: bullmqPrefix(config.server_name), logger });
 }

@@ -1,7 +1,9 @@
 /** The BullMQ push queue against the local Redis: retries with backoff, de-duplication, and end to end to a real gateway. */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { BullMqPushQueue, type PushJob } from '@lattice/push';
+import { Redis } from 'ioredis';
+import { parseConfig } from '@lattice/core';
+import { BullMqPushQueue, pushQueueFor, type PushJob } from '@lattice/push';
 import { createRoom, joinRoom, sendMessage } from '../../client-api/test/support/rooms.js';
 import { v3 } from '../../client-api/test/support/test-server.js';
 import { startPushTestServer } from './support/push-server.js';
@@ -81,4 +83,19 @@ describe('BullMQ push queue', () => {
       await gateway.close();
     }
   });
+});
+
+test("a homeserver's push queue lives under its own prefix in Redis, apart from other servers sharing it", async () => {
+  const serverName = `push-${randomUUID()}.test`;
+  const config = parseConfig(`server_name: ${serverName}\nredis:\n  enabled: true\n  host: 127.0.0.1\n  port: 6379\n`, { env: {} });
+  const queue = pushQueueFor(config, logger) as BullMqPushQueue;
+  const redis = new Redis(REDIS);
+  try {
+    await queue.add([job('$prefixed')]);
+    expect(await redis.keys(`lattice:${serverName}:bull:push:*`)).not.toHaveLength(0);
+  } finally {
+    await queue.obliterate();
+    await queue.close();
+    redis.disconnect();
+  }
 });

@@ -90,3 +90,8 @@ export class BullMqRetrySchedule implements RetrySchedule {
     return this.options.prefix === undefined ? {} : { prefix: this.options.prefix };
   }
 }
+
+/** The Redis key prefix of a homeserver's BullMQ queues: servers sharing a Redis keep their queues apart. */
+export function bullmqPrefix(serverName: string): string {
+  return `lattice:${serverName}:bull`;
+}

@@ -12,7 +12,7 @@
  * application services.
  */
 import type { ClientApiContext } from '@lattice/client-api';
-import { BullMqRetrySchedule, type HomeserverConfig, type RetrySchedule, type SigningKey } from '@lattice/core';
+import { BullMqRetrySchedule, bullmqPrefix, type HomeserverConfig, type RetrySchedule, type SigningKey } from '@lattice/core';
 import { EphemeralEduSenders, FederationSender, OutboxEduQueue, createE2eeFederation, createFederationTransport } from '@lattice/federation';
 import { createPushModule } from '@lattice/push';
 import { startAppserviceSender } from '@lattice/appservice';
@@ -76,7 +76,6 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
  */
 function retrySchedule(ctx: ClientApiContext, queueName: string): { schedule?: RetrySchedule } {
   if (!ctx.config.redis.enabled) return {};
-  // The server name in the prefix: homeservers sharing a Redis keep their queues apart.
-  const prefix = `lattice:${ctx.config.server_name}:bull`;
+  const prefix = bullmqPrefix(ctx.config.server_name);
   return { schedule: new BullMqRetrySchedule({ connection: redisOptions(ctx.config), queueName, prefix, logger: ctx.logger }) };
 }
