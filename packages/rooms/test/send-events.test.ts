@@ -43,6 +43,15 @@ describe.each(['postgres', 'pglite'] as const)('sending events (%s)', (kind) => 
     expect(stored?.streamOrdering).toBe(msg.streamOrdering);
   });
 
+  test("an event's JSON is stored exactly: quotes, backslashes, escapes, braces and characters beyond ASCII", async () => {
+    const { roomId } = await publicRoom(h);
+    const content = { msgtype: 'm.text', body: 'say "hi" \\ {a,b} \u0000 \\" é 漢字 🎉 \n\t', formatted_body: '["\\", "\\"", "{}"]' };
+    const msg = await h.persister.createEvent({ room_id: roomId, type: 'm.room.message', sender: alice, content });
+    const { rows } = await h.db.query<{ json: string }>('SELECT json FROM events WHERE event_id = $1', [msg.event.event_id]);
+    expect((JSON.parse(rows[0]!.json) as { content: unknown }).content).toEqual(content);
+    expect((await h.store.getEvent(msg.event.event_id))?.event.content).toEqual(content);
+  });
+
   test('refused events write nothing: auth (403), size (413), canonical JSON (400), field lengths (400)', async () => {
     const { roomId } = await publicRoom(h, '10');
     const before = await snapshotCounts();

@@ -25,7 +25,7 @@ export interface RetentionPurges {
 /** Runs one job now over every room it covers; resolves with the rooms purged once their purges end. */
 export async function runRetentionJob(ctx: ClientApiContext, job: PurgeJob, now = Date.now()): Promise<string[]> {
   const { rows } = await ctx.db.query<{ room_id: string; content: Record<string, unknown> | string | null }>(
-    `SELECT r.room_id, (e.json::jsonb) -> 'content' AS content FROM rooms r
+    `SELECT r.room_id, event_jsonb(e.json) -> 'content' AS content FROM rooms r
      LEFT JOIN current_state_events c ON c.room_id = r.room_id AND c.type = 'm.room.retention' AND c.state_key = ''
      LEFT JOIN events e ON e.event_id = c.event_id
      ORDER BY r.room_id`,

@@ -60,7 +60,7 @@ export interface RoomListQuery {
 /** $1 = this server's name; the caller appends its own parameters. */
 const SUMMARIES = `
   WITH st AS (
-    SELECT c.room_id, c.type, c.state_key, c.membership, (e.json::jsonb) -> 'content' AS content
+    SELECT c.room_id, c.type, c.state_key, c.membership, event_jsonb(e.json) -> 'content' AS content
     FROM current_state_events c JOIN events e ON e.event_id = c.event_id
     WHERE c.room_id = ANY (SELECT room_id FROM rooms WHERE %ROOMS%)
       AND (c.type <> 'm.room.member' OR c.state_key = '')

@@ -52,7 +52,7 @@ export class MediaDeletion {
       `WITH avatars AS (
          SELECT avatar_url AS uri FROM profiles WHERE avatar_url IS NOT NULL
          UNION
-         SELECT (e.json::jsonb -> 'content' ->> 'url') AS uri
+         SELECT (event_jsonb(e.json) -> 'content' ->> 'url') AS uri
            FROM current_state_events c JOIN events e ON e.event_id = c.event_id
           WHERE c.type = 'm.room.avatar' AND c.state_key = ''
        )

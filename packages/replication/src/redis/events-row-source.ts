@@ -23,7 +23,7 @@ export class EventsRowSource implements StreamRowSource<EventStreamRow> {
     const { rows } = await this.db.query<EventRowRecord>(
       `SELECT e.stream_ordering, e.event_id, e.room_id, e.type, e.state_key, e.sender,
               CASE WHEN e.type = 'm.room.member'
-                   THEN COALESCE(m.membership, e.json::jsonb -> 'content' ->> 'membership') END AS membership,
+                   THEN COALESCE(m.membership, event_jsonb(e.json) -> 'content' ->> 'membership') END AS membership,
               (e.rejected_reason IS NOT NULL OR e.soft_failed) AS hidden
          FROM events e
          LEFT JOIN room_memberships m ON e.type = 'm.room.member' AND m.event_id = e.event_id

@@ -84,7 +84,7 @@ async function latestEdits(db: Queryable, parentIds: readonly string[]): Promise
      ${FROM_RELATIONS}
      WHERE r.relates_to_id = ANY($1::text[]) AND r.rel_type = 'm.replace' AND ${LIVE_CHILD}
        AND e.sender = p.sender AND e.type = p.type AND e.state_key IS NULL AND p.state_key IS NULL
-       AND (e.type = 'm.room.encrypted' OR jsonb_typeof(e.json::jsonb -> 'content' -> 'm.new_content') = 'object')
+       AND (e.type = 'm.room.encrypted' OR jsonb_typeof(event_jsonb(e.json) -> 'content' -> 'm.new_content') = 'object')
      ORDER BY r.relates_to_id, e.origin_server_ts DESC, e.event_id COLLATE "C" DESC`,
     [parentIds],
   );

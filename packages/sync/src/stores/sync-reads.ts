@@ -139,8 +139,8 @@ export async function roomSummaries(db: Queryable, userId: string, roomIds: read
        WHERE NOT EXISTS (
          SELECT 1 FROM current_state_events n JOIN events ne ON ne.event_id = n.event_id
          WHERE n.room_id = r.room_id AND n.state_key = ''
-           AND ((n.type = 'm.room.name' AND coalesce(ne.json::jsonb #>> '{content,name}', '') <> '')
-             OR (n.type = 'm.room.canonical_alias' AND coalesce(ne.json::jsonb #>> '{content,alias}', '') <> ''))
+           AND ((n.type = 'm.room.name' AND coalesce(event_jsonb(ne.json) #>> '{content,name}', '') <> '')
+             OR (n.type = 'm.room.canonical_alias' AND coalesce(event_jsonb(ne.json) #>> '{content,alias}', '') <> ''))
        )`,
       [roomIds, userId],
     ),

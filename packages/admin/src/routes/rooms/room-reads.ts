@@ -33,9 +33,9 @@ export function roomReadsRouter(ctx: ClientApiContext): Router {
     const summary = await roomSummary(ctx.db, ctx.config.server_name, roomId);
     const { rows } = await ctx.db.query<{ avatar: string | null; topic: string | null; devices: number; forgotten: boolean }>(
       `SELECT
-         (SELECT (e.json::jsonb) -> 'content' ->> 'url' FROM current_state_events c JOIN events e ON e.event_id = c.event_id
+         (SELECT event_jsonb(e.json) -> 'content' ->> 'url' FROM current_state_events c JOIN events e ON e.event_id = c.event_id
           WHERE c.room_id = $1 AND c.type = 'm.room.avatar' AND c.state_key = '') AS avatar,
-         (SELECT (e.json::jsonb) -> 'content' ->> 'topic' FROM current_state_events c JOIN events e ON e.event_id = c.event_id
+         (SELECT event_jsonb(e.json) -> 'content' ->> 'topic' FROM current_state_events c JOIN events e ON e.event_id = c.event_id
           WHERE c.room_id = $1 AND c.type = 'm.room.topic' AND c.state_key = '') AS topic,
          (SELECT count(*)::int FROM current_state_events c JOIN devices d ON d.user_id = c.state_key
           WHERE c.room_id = $1 AND c.type = 'm.room.member' AND c.membership = 'join') AS devices,

@@ -176,7 +176,7 @@ export async function queryPublicRooms(db: Queryable, query: PublicRoomsQuery): 
         (SELECT count(*) FROM current_state_events m
           WHERE m.room_id = r.room_id AND m.type = 'm.room.member' AND m.membership = 'join') AS joined,
         (SELECT jsonb_object_agg(c.type, CASE WHEN e.redacted AND NOT c.type = ANY(${kept}::text[]) THEN '{}'::jsonb
-                                              ELSE (e.json::jsonb) -> 'content' END)
+                                              ELSE event_jsonb(e.json) -> 'content' END)
           FROM current_state_events c JOIN events e ON e.event_id = c.event_id
           WHERE c.room_id = r.room_id AND c.state_key = '' AND c.type = ANY(${types}::text[])) AS state
       FROM rooms r WHERE r.is_public

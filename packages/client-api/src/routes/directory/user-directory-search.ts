@@ -48,8 +48,8 @@ const SEARCH_SQL = `
         SELECT event_id FROM current_state_events
         WHERE state_key = '' AND type IN ('m.room.join_rules', 'm.room.history_visibility')))
       AND CASE e.type
-            WHEN 'm.room.join_rules' THEN (e.json::jsonb) -> 'content' ->> 'join_rule' = 'public'
-            ELSE (e.json::jsonb) -> 'content' ->> 'history_visibility' = 'world_readable'
+            WHEN 'm.room.join_rules' THEN event_jsonb(e.json) -> 'content' ->> 'join_rule' = 'public'
+            ELSE event_jsonb(e.json) -> 'content' ->> 'history_visibility' = 'world_readable'
           END
   ),
   visible_rooms AS (
