@@ -214,7 +214,9 @@ function startWorker(p, configPath) {
   const listeners = [];
   if (p.publicPort) listeners.push({ port: p.publicPort, bind_addresses: ['127.0.0.1'], x_forwarded: true, resources: [{ names: ['client'] }] });
   listeners.push({ port: p.metricsPort, bind_addresses: ['127.0.0.1'], type: 'metrics', resources: [{ names: ['metrics'] }] });
-  const child = spawn(process.execPath, [path.join(root, `apps/${p.role}/dist/main.js`), '--config', configPath, '--name', p.name], {
+  // LATTICE_WORKER_NODE_ARGS passes flags such as --cpu-prof to every worker (NODE_OPTIONS refuses some of them).
+  const nodeArgs = (process.env.LATTICE_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, `apps/${p.role}/dist/main.js`), '--config', configPath, '--name', p.name], {
     cwd: dir,
     env: { ...process.env, LATTICE_LISTENERS: JSON.stringify(listeners) },
     stdio: ['ignore', logFile(p.name), logFile(p.name)],

@@ -3,7 +3,7 @@
  * Lattice, every role in one process: the default embedded deployment
  * (`npm start`) and small installations.
  */
-import { createLogger, createMetrics, loadConfig } from '@lattice/core';
+import { configureSharedEd25519Verifier, createLogger, createMetrics, loadConfig } from '@lattice/core';
 import { migrate, openDatabase, startQueueVacuum } from '@lattice/storage';
 import { createRoomServices } from '@lattice/client-api';
 import { registerReplicationMetrics } from '@lattice/replication';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log_level, role: 'homeserver' });
   for (const warning of config.warnings ?? []) logger.warn({ configPath: configPath.path }, warning);
   const metrics = createMetrics('homeserver');
+  configureSharedEd25519Verifier(config.signature_verify_threads);
   const signingKey = await loadOrCreateSigningKey(config.signing_key_path, logger);
 
   const db = await openDatabase(config.database, config.config_dir, { logger });

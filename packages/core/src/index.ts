@@ -7,6 +7,7 @@ export * from './encoding/base64.js';
 export * from './json/canonical-json.js';
 export * from './json/parse-json-strict.js';
 export * from './crypto/ed25519.js';
+export * from './crypto/ed25519-verify-pool.js';
 export * from './crypto/sha256.js';
 export * from './crypto/signing-key.js';
 export * from './crypto/sign-json.js';

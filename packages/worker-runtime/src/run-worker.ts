@@ -10,7 +10,7 @@ import express from 'express';
 import { isIP } from 'node:net';
 import type { RequestListener } from 'node:http';
 import type { ClientApiContext } from '@lattice/client-api';
-import { createLogger, createMetrics, loadConfig, type HomeserverConfig, type ListenerConfig, type WorkerRole } from '@lattice/core';
+import { configureSharedEd25519Verifier, createLogger, createMetrics, loadConfig, type HomeserverConfig, type ListenerConfig, type WorkerRole } from '@lattice/core';
 import { registerReplicationMetrics } from '@lattice/replication';
 import { registerFederationOutboxMetrics } from '@lattice/federation';
 import { migrate, openDatabase } from '@lattice/storage';
@@ -56,6 +56,7 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
   const logger = createLogger({ level: config.log_level, role }).child({ instance: name });
   for (const warning of config.warnings ?? []) logger.warn(warning);
   const metrics = createMetrics(role);
+  configureSharedEd25519Verifier(config.signature_verify_threads);
 
   const applicationName = fencingTag(config);
   const db = await openDatabase(config.database, config.config_dir, { applicationName, logger });

@@ -178,6 +178,8 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
     { default: [{ server_name: 'matrix.org' }] },
   ),
   federation_verify_certificates: bool(true),
+  // Threads verifying signed events (absent: one per core but the event loop's, at most 4; 0: on the event loop).
+  signature_verify_threads: int({ min: 0, max: 64 }),
   // Absent: every server may federate; a list (even empty) allows only those servers, both directions.
   federation_domain_whitelist: list(str({ format: 'server_name' })),
   // How long remote servers may use our published keys before refetching (valid_until_ts); Synapse's default.

@@ -188,6 +188,8 @@ export interface HomeserverConfig extends RateLimitsConfig, WorkerTopologyConfig
   app_service_config_files: string[];
   trusted_key_servers: TrustedKeyServer[];
   federation_verify_certificates: boolean;
+  /** Worker threads verifying Ed25519 signatures of received events; absent: one per spare core, at most 4. */
+  signature_verify_threads?: number;
   federation_custom_ca_list?: string[];
   /** Servers allowed to federate (inbound and outbound); absent: all. */
   federation_domain_whitelist?: string[];

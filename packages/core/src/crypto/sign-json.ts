@@ -6,6 +6,7 @@
 import { canonicalJson } from '../json/canonical-json.js';
 import { decodeBase64, encodeBase64, InvalidBase64Error } from '../encoding/base64.js';
 import { ed25519Sign, ed25519Verify } from './ed25519.js';
+import { sharedEd25519Verifier } from './ed25519-verify-pool.js';
 import { privateKeyObject, type SigningKey } from './signing-key.js';
 
 const UNSIGNED_MEMBERS: ReadonlySet<string> = new Set(['signatures', 'unsigned']);
@@ -66,12 +67,22 @@ export function verifyJsonSignature(
 
 /** Checks an unpadded base64 signature over payload; false on any decoding problem. */
 export function verifySignatureString(payload: string, signatureBase64: string, publicKey: Uint8Array | string): boolean {
+  const decoded = decodeKeyAndSignature(publicKey, signatureBase64);
+  return decoded !== undefined && decoded.key.length === 32 && ed25519Verify(decoded.key, payload, decoded.signature);
+}
+
+/** verifySignatureString on the shared verification threads (for bulk checks: a send_join answer, a transaction). */
+export async function verifySignatureStringOffThread(payload: string, signatureBase64: string, publicKey: Uint8Array | string): Promise<boolean> {
+  const decoded = decodeKeyAndSignature(publicKey, signatureBase64);
+  return decoded !== undefined && sharedEd25519Verifier().verify(decoded.key, payload, decoded.signature);
+}
+
+/** The raw key and signature; undefined when either is not valid base64. */
+function decodeKeyAndSignature(publicKey: Uint8Array | string, signatureBase64: string): { key: Uint8Array; signature: Uint8Array } | undefined {
   try {
-    const key = typeof publicKey === 'string' ? decodeBase64(publicKey) : publicKey;
-    if (key.length !== 32) return false;
-    return ed25519Verify(key, payload, decodeBase64(signatureBase64));
+    return { key: typeof publicKey === 'string' ? decodeBase64(publicKey) : publicKey, signature: decodeBase64(signatureBase64) };
   } catch (e) {
-    if (e instanceof InvalidBase64Error) return false;
+    if (e instanceof InvalidBase64Error) return undefined;
     throw e;
   }
 }

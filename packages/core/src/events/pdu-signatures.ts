@@ -2,7 +2,7 @@
  * Signature checks on received PDUs (server-server API "Validating hashes and signatures
  * on received events"; rooms/v5 signing requirements; v8 restricted joins).
  */
-import { verifySignatureString } from '../crypto/sign-json.js';
+import { verifySignatureStringOffThread } from '../crypto/sign-json.js';
 import { serverNameOf } from '../identifiers/server-name.js';
 import type { RoomVersion } from '../room-versions.js';
 import type { PDU } from './pdu.js';
@@ -103,7 +103,7 @@ async function verifyServerSignatures(
     const key = await lookupKey(server, keyId, pdu.origin_server_ts);
     if (key === undefined) continue;
     if (roomVersion.enforceKeyValidity && key.validUntilTs < pdu.origin_server_ts) continue;
-    if (!verifySignatureString(payload, signature, key.publicKey)) {
+    if (!(await verifySignatureStringOffThread(payload, signature, key.publicKey))) {
       return { ok: false, server, reason: `Invalid signature ${keyId} from ${server}` };
     }
     verified++;

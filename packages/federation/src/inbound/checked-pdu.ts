@@ -19,21 +19,30 @@ export async function checkReceivedPdu(value: unknown, version: RoomVersion, key
 }
 
 /** PDUs checked concurrently (their key lookups overlap); each chunk's encoding runs synchronously. */
-const CHECK_CHUNK = 64;
+const CHECK_CHUNK = 32;
+/** Chunks under way at once: the next chunk is encoded while the verification threads check the previous ones. */
+const CHUNKS_IN_FLIGHT = 6;
 
 /**
- * Checks a list of PDUs, keeping those that pass (the rest are dropped, as the spec says).
- * Works in chunks, giving the event loop a turn between them: a send_join answer for a
- * large room holds tens of thousands of PDUs.
+ * Checks a list of PDUs, keeping those that pass (the rest are dropped, as the spec says)
+ * in their order. Works in chunks, giving the event loop a turn between them: a send_join
+ * answer for a large room holds tens of thousands of PDUs.
  */
 export async function checkReceivedPdus(values: unknown, version: RoomVersion, keyRing: KeyRing, roomId: string): Promise<RoomEvent[]> {
   if (!Array.isArray(values)) return [];
   const out: RoomEvent[] = [];
+  const inFlight: Array<Promise<CheckedPdu[]>> = [];
+  const takeOldest = async () => {
+    for (const c of await inFlight.shift()!) if (c.ok) out.push(c.event);
+  };
   for (let i = 0; i < values.length; i += CHECK_CHUNK) {
-    const chunk = values.slice(i, i + CHECK_CHUNK);
-    const checked = await Promise.all(chunk.map((v) => checkReceivedPdu(v, version, keyRing, roomId)));
-    for (const c of checked) if (c.ok) out.push(c.event);
+    const chunk = Promise.all(values.slice(i, i + CHECK_CHUNK).map((v) => checkReceivedPdu(v, version, keyRing, roomId)));
+    chunk.catch(() => undefined); // awaited in order below; a failure must not surface as unhandled meanwhile
+    inFlight.push(chunk);
+    if (inFlight.length >= CHUNKS_IN_FLIGHT) await takeOldest();
+    // A turn after every chunk: answers that arrived together would otherwise let this loop run on without one.
     if (values.length > CHECK_CHUNK) await new Promise((r) => setImmediate(r));
   }
+  while (inFlight.length > 0) await takeOldest();
   return out;
 }

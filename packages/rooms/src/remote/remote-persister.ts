@@ -487,20 +487,32 @@ export class RemoteEventPersister implements RemoteEventsApi {
     if (list.length === 0) return { results, positions };
     const writer = this.ctx.hub.writer('events');
     const size = this.statementRows();
+    // Rows (with their wire JSON) are made per statement: a join's tens of thousands are never all alive at once.
+    // Encoding a statement's rows takes as long as sending them: the event loop gets a turn in between.
+    const rowsFrom = async (from: number): Promise<PersistEvent[]> => {
+      const rows: PersistEvent[] = [];
+      for (const event of list.slice(from, from + size)) {
+        rows.push(outlierRow(event, version, results.get(event.event_id)!));
+        await slicer.pass();
+      }
+      return rows;
+    };
     const write = async (q: Queryable): Promise<void> => {
+      let rows = await rowsFrom(0);
       for (let i = 0; i < list.length; i += size) {
-        // Rows (with their wire JSON) are made per statement: a join's tens of thousands are never all alive at once.
-        const chunk = list.slice(i, i + size).map((event) => outlierRow(event, version, results.get(event.event_id)!));
         const batch: PersistBatch = {
           roomId,
-          events: chunk,
+          events: rows,
           extremitiesRemoved: [],
           extremitiesAdded: [],
           currentState: [],
-          localMemberships: chunk.filter((p) => localIds.has(p.event.event_id) && p.rejectedReason === undefined).map((p) => p.event),
+          localMemberships: rows.filter((p) => localIds.has(p.event.event_id) && p.rejectedReason === undefined).map((p) => p.event),
         };
-        const got = await writer.allocateWithin(() => persistBatches(q, this.persistContext(), [batch]), (p) => p.values());
-        for (const [id, pos] of got) positions.set(id, pos);
+        const written = writer.allocateWithin(() => persistBatches(q, this.persistContext(), [batch]), (p) => p.values());
+        written.catch(() => undefined); // awaited below; its failure must not surface as unhandled meanwhile
+        // The next statement's rows are made while the database runs this one.
+        rows = i + size < list.length ? await rowsFrom(i + size) : [];
+        for (const [id, pos] of await written) positions.set(id, pos);
       }
     };
     if (tx !== undefined) {
