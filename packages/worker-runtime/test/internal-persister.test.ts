@@ -14,6 +14,7 @@ import { InProcessUserWritePositions } from '@lattice/replication';
 import { createTestDatabase, migrate, type Database } from '@lattice/storage';
 import { persisterEndpoint } from '../src/internal/persister-endpoint.js';
 import { RemoteEventPersister } from '../src/internal/remote-persister.js';
+import type { SendResult } from '@lattice/rooms';
 import { eventPersisterFor } from '../src/topology/shard.js';
 import { INTERNAL_PREFIX } from '../src/internal/wire.js';
 
@@ -27,6 +28,8 @@ describe.each(['pglite', 'postgres'] as const)('internal persister API on %s', (
   let url: string;
   let remote: RemoteEventPersister;
   const userWrites = new InProcessUserWritePositions();
+  /** The internal paths called, in order. */
+  const calls: string[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase(kind);
@@ -35,6 +38,10 @@ describe.each(['pglite', 'postgres'] as const)('internal persister API on %s', (
     const config = parseConfig('server_name: example.org\n', { env: {}, configDir: '/tmp' });
     rooms = await createRoomServices({ db, config, signingKey: generateSigningKey('a_test'), instanceName: 'p1', logger, flushDelayMs: 1 });
     const app = express();
+    app.use((req, _res, next) => {
+      calls.push(req.path.slice(INTERNAL_PREFIX.length));
+      next();
+    });
     app.use(persisterEndpoint({ persister: rooms.persister, hub: rooms.hub, instanceName: 'p1', persisters: PERSISTERS, secret: SECRET, logger, maxBodyBytes: 1 << 20 }));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -90,6 +97,60 @@ describe.each(['pglite', 'postgres'] as const)('internal persister API on %s', (
     expect(refused).toBeInstanceOf(MatrixError);
     expect((refused as MatrixError).status).toBe(403);
     expect((refused as MatrixError).errcode).toBe('M_FORBIDDEN');
+  });
+
+  it('sends made in the same turn cross as one call, and each keeps its own outcome', async () => {
+    const roomId = await createOwnedRoom();
+    const txn = { userId: creator, deviceId: 'DEV', txnId: 'batched' };
+    const first = await remote.createEvent({ room_id: roomId, type: 'm.room.message', sender: creator, content: { body: 'before' } }, { txn });
+    calls.length = 0;
+    const [a, refused, b, retried] = await Promise.allSettled([
+      remote.createEvent({ room_id: roomId, type: 'm.room.message', sender: creator, content: { body: 'a' } }),
+      remote.createEvent({ room_id: roomId, type: 'm.room.message', sender: '@mallory:example.org', content: { body: 'x' } }),
+      remote.createEvent({ room_id: roomId, type: 'm.room.message', sender: creator, content: { body: 'b' } }),
+      remote.createEvent({ room_id: roomId, type: 'm.room.message', sender: creator, content: { body: 'before' } }, { txn }),
+    ]);
+    expect(calls).toEqual(['/persister/create_events']);
+    expect(a.status === 'fulfilled' && b.status === 'fulfilled').toBe(true);
+    const [sentA, sentB] = [a, b].map((r) => (r as PromiseFulfilledResult<SendResult>).value);
+    expect(sentB!.streamOrdering).toBeGreaterThan(sentA!.streamOrdering);
+    expect((await rooms.store.getEvent(sentB!.event.event_id!))?.event.content).toEqual({ body: 'b' });
+    expect(rooms.hub.positions.current('events')).toBeGreaterThanOrEqual(sentB!.streamOrdering);
+    expect(refused.status).toBe('rejected');
+    expect(((refused as PromiseRejectedResult).reason as MatrixError).errcode).toBe('M_FORBIDDEN');
+    expect(((refused as PromiseRejectedResult).reason as MatrixError).status).toBe(403);
+    expect((retried as PromiseFulfilledResult<SendResult>).value.event.event_id).toBe(first.event.event_id);
+    expect((retried as PromiseFulfilledResult<SendResult>).value.deduplicated).toBe(true);
+
+    // A lone send still goes alone.
+    calls.length = 0;
+    await remote.createEvent({ room_id: roomId, type: 'm.room.message', sender: creator, content: { body: 'alone' } });
+    expect(calls).toEqual(['/persister/create_event']);
+  });
+
+  it('a batch item that is not a send gets 400 M_BAD_JSON, and the others are written', async () => {
+    const roomId = await createOwnedRoom();
+    const before = rooms.hub.positions.current('events');
+    const res = await fetch(`${url}${INTERNAL_PREFIX}/persister/create_events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+      body: JSON.stringify({ positions: {}, args: { items: [null, { draft: 'x' }, { draft: { room_id: roomId, type: 'm.room.message', sender: creator, content: { body: 'ok' } } }] } }),
+    });
+    expect(res.status).toBe(200);
+    const { result } = (await res.json()) as { result: Array<{ result?: SendResult; error?: { status: number; errcode: string } }> };
+    expect(result.slice(0, 2).map((o) => [o.error?.status, o.error?.errcode])).toEqual([[400, 'M_BAD_JSON'], [400, 'M_BAD_JSON']]);
+    expect(result[2]!.result!.streamOrdering).toBeGreaterThan(before);
+  });
+
+  it('refuses an empty or oversized batch', async () => {
+    for (const items of [[], Array.from({ length: 65 }, () => ({ draft: { room_id: '!r:example.org', type: 'm.x', sender: creator, content: {} } }))]) {
+      const res = await fetch(`${url}${INTERNAL_PREFIX}/persister/create_events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}` },
+        body: JSON.stringify({ positions: {}, args: { items } }),
+      });
+      expect(res.status).toBe(400);
+    }
   });
 
   it('refuses a room of the other shard, and callers without the secret', async () => {

@@ -41,11 +41,15 @@ export async function internalCall<A, R>(
   const payload = parseAnswer<R>(answer.body);
   const ok = answer.status >= 200 && answer.status < 300;
   if (!ok || !payload || !('result' in payload)) {
-    const e = payload as InternalError | undefined;
-    throw new MatrixError(e?.status ?? 502, e?.errcode ?? 'M_UNKNOWN', e?.error ?? `instance ${instance} answered ${answer.status}`, e?.extra ?? {});
+    throw matrixErrorOf(payload as InternalError | undefined, `instance ${instance} answered ${answer.status}`);
   }
   await opts.hub.waitForPositions(payload.positions, opts.catchUpTimeoutMs);
   return payload.result;
+}
+
+/** The MatrixError an internal error stands for; `otherwise` says what happened when there is none. */
+export function matrixErrorOf(e: InternalError | undefined, otherwise: string): MatrixError {
+  return new MatrixError(e?.status ?? 502, e?.errcode ?? 'M_UNKNOWN', e?.error ?? otherwise, e?.extra ?? {});
 }
 
 function parseAnswer<R>(text: string): InternalResponse<R> | InternalError | undefined {

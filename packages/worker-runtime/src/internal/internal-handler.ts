@@ -34,10 +34,16 @@ export function internalHandler<A, R>(
 /** The error handler closing an internal router: MatrixErrors keep their status and errcode. */
 export function internalErrors(logger: Logger): express.ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    const wire = toWireError(err);
-    if (wire.status >= 500) logger.error({ err }, 'internal call failed');
+    const wire = loggedWireError(err, logger);
     res.status(wire.status).json(wire);
   };
+}
+
+/** toWireError, logging what the server got wrong (5xx) since its details do not cross the wire. */
+export function loggedWireError(err: unknown, logger: Logger): InternalError {
+  const wire = toWireError(err);
+  if (wire.status >= 500) logger.error({ err }, 'internal call failed');
+  return wire;
 }
 
 /** Only finite numbers per stream: anything else from the wire is dropped. */
@@ -49,6 +55,7 @@ function sanitizePositions(positions: unknown): WritePositions {
   return out as WritePositions;
 }
 
+/** A thrown error as it crosses the wire: MatrixErrors as they are, anything else as a 500 that says nothing more. */
 function toWireError(err: unknown): InternalError {
   if (err instanceof MatrixError) return { status: err.status, errcode: err.errcode, error: err.message, extra: err.extra };
   const status = (err as { status?: unknown }).status;

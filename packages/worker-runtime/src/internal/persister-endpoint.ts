@@ -7,13 +7,14 @@
  */
 import express, { type Router } from 'express';
 import { requestContext } from '@lattice/client-api';
-import { MatrixError, ROOM_VERSIONS, type Logger } from '@lattice/core';
+import { Errors, MatrixError, ROOM_VERSIONS, type Logger } from '@lattice/core';
 import type { ReplicationHub } from '@lattice/replication';
 import type { CreateRoomOptions, EventDraft, EventPersisterApi, SendResult, TxnKey } from '@lattice/rooms';
 import { eventPersisterFor } from '../topology/shard.js';
 import { requireInternalSecret } from './internal-auth.js';
-import { internalErrors, internalHandler } from './internal-handler.js';
-import { INTERNAL_PREFIX } from './wire.js';
+import { internalErrors, internalHandler, loggedWireError } from './internal-handler.js';
+import { MAX_SENDS_PER_BATCH } from './send-batcher.js';
+import { INTERNAL_PREFIX, type InternalOutcome } from './wire.js';
 
 export interface PersisterEndpointOptions {
   persister: EventPersisterApi;
@@ -57,20 +58,34 @@ export function persisterEndpoint(opts: PersisterEndpointOptions): Router {
       (result) => ({ events: Math.max(0, ...result.events.map((e) => e.streamOrdering)) }),
     ),
   );
+  const createEvent = async (args: CreateEventArgs): Promise<SendResult> => {
+    if (typeof args?.draft !== 'object' || args.draft === null) throw Errors.badJson('internal call: expected {draft, txn?}');
+    const owner = eventPersisterFor(String(args.draft.room_id), opts.persisters);
+    if (owner !== opts.instanceName) {
+      // The caller's topology differs from ours (a config rollout in progress): never write another shard's room.
+      throw new MatrixError(503, 'M_UNKNOWN', `room ${args.draft.room_id} belongs to event persister ${owner}`);
+    }
+    return persister.createEvent(args.draft, args.txn ? { txn: args.txn } : undefined);
+  };
   router.post(
     `${INTERNAL_PREFIX}/persister/create_event`,
-    internalHandler<CreateEventArgs, SendResult>(
+    internalHandler<CreateEventArgs, SendResult>(hub, timeout, createEvent, (result) => ({ events: result.streamOrdering })),
+  );
+  // A client reader's sends of one turn (send-batcher.ts): each succeeds or fails on its own, and the
+  // group commit writes those of different rooms in one statement.
+  router.post(
+    `${INTERNAL_PREFIX}/persister/create_events`,
+    internalHandler<{ items: CreateEventArgs[] }, Array<InternalOutcome<SendResult>>>(
       hub,
       timeout,
-      (args) => {
-        const owner = eventPersisterFor(String(args.draft?.room_id), opts.persisters);
-        if (owner !== opts.instanceName) {
-          // The caller's topology differs from ours (a config rollout in progress): never write another shard's room.
-          throw new MatrixError(503, 'M_UNKNOWN', `room ${args.draft.room_id} belongs to event persister ${owner}`);
+      async ({ items }) => {
+        if (!Array.isArray(items) || items.length === 0 || items.length > MAX_SENDS_PER_BATCH) {
+          throw new MatrixError(400, 'M_BAD_JSON', `internal call: expected 1 to ${MAX_SENDS_PER_BATCH} items`);
         }
-        return persister.createEvent(args.draft, args.txn ? { txn: args.txn } : undefined);
+        const settled = await Promise.allSettled(items.map(createEvent));
+        return settled.map((s) => (s.status === 'fulfilled' ? { result: s.value } : { error: loggedWireError(s.reason, opts.logger) }));
       },
-      (result) => ({ events: result.streamOrdering }),
+      (outcomes) => ({ events: Math.max(0, ...outcomes.map((o) => ('result' in o ? o.result.streamOrdering : 0))) }),
     ),
   );
   router.use(INTERNAL_PREFIX, internalErrors(opts.logger));

@@ -5,11 +5,13 @@
  * (bounded) before the call returns, so the handler answers its client only
  * once this worker has seen the write. Client-API handlers do not change.
  */
-import type { ReplicationHub, UserWritePositions } from '@lattice/replication';
+import type { ReplicationHub, UserWritePositions, WritePositions } from '@lattice/replication';
 import type { CreateRoomOptions, EventDraft, EventPersisterApi, SendResult, TxnKey } from '@lattice/rooms';
 import { eventPersisterFor } from '../topology/shard.js';
-import { internalCall } from './internal-client.js';
+import { internalCall, type InternalClientOptions } from './internal-client.js';
 import type { CreateEventArgs } from './persister-endpoint.js';
+import { SendBatcher } from './send-batcher.js';
+import type { InternalOutcome } from './wire.js';
 
 export interface RemotePersisterOptions {
   /** The configured event persisters (stream_writers.events). */
@@ -30,8 +32,23 @@ const DEFAULT_CATCH_UP_MS = 10_000;
 
 export class RemoteEventPersister implements EventPersisterApi {
   private nextCreator = 0;
+  private readonly client: InternalClientOptions;
+  private readonly sends: SendBatcher;
 
-  constructor(private readonly opts: RemotePersisterOptions) {}
+  constructor(private readonly opts: RemotePersisterOptions) {
+    this.client = {
+      urlOf: opts.urlOf,
+      secret: opts.secret,
+      hub: opts.hub,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      catchUpTimeoutMs: opts.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_MS,
+    };
+    this.sends = new SendBatcher({
+      one: (instance, positions, args) => internalCall(this.client, instance, 'persister/create_event', positions, args),
+      many: (instance, positions, items) =>
+        internalCall<{ items: CreateEventArgs[] }, Array<InternalOutcome<SendResult>>>(this.client, instance, 'persister/create_events', positions, { items }),
+    });
+  }
 
   /**
    * A new room's id is only known once its persister built the create event,
@@ -45,27 +62,17 @@ export class RemoteEventPersister implements EventPersisterApi {
     return this.call(instance, 'create_room', options.creator, options);
   }
 
+  /** Sends to one persister in the same turn share an internal call (send-batcher.ts). */
   async createEvent(draft: EventDraft, opts?: { txn?: TxnKey }): Promise<SendResult> {
     const instance = eventPersisterFor(draft.room_id, this.opts.persisters);
     const args: CreateEventArgs = opts?.txn ? { draft, txn: opts.txn } : { draft };
-    return this.call(instance, 'create_event', draft.sender, args);
+    // Read in the sender's own request (the positions are memoised per request).
+    const positions: WritePositions = await this.opts.userWrites.get(draft.sender);
+    return this.sends.send(instance, positions, args);
   }
 
   private async call<A, R>(instance: string, method: string, userId: string, args: A): Promise<R> {
-    const { opts } = this;
     // Nothing is known about the outcome of a failed call; a client retry with the same txnId is deduplicated by the persister.
-    return internalCall<A, R>(
-      {
-        urlOf: opts.urlOf,
-        secret: opts.secret,
-        hub: opts.hub,
-        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        catchUpTimeoutMs: opts.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_MS,
-      },
-      instance,
-      `persister/${method}`,
-      await opts.userWrites.get(userId),
-      args,
-    );
+    return internalCall<A, R>(this.client, instance, `persister/${method}`, await this.opts.userWrites.get(userId), args);
   }
 }

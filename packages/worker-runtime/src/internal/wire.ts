@@ -26,3 +26,6 @@ export interface InternalError {
   error: string;
   extra?: Record<string, unknown>;
 }
+
+/** One item's outcome in a batched call: each item succeeds or fails on its own. */
+export type InternalOutcome<T> = { result: T } | { error: InternalError };
