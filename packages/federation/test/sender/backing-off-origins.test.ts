@@ -28,7 +28,12 @@ describe('BackingOffOrigins', () => {
     const reads = jest.spyOn(db, 'query');
     // This wake does not end the backoff: only the interval stops a second one.
     const origins = new BackingOffOrigins(db, async (d) => void woken.push(d), createLogger({ level: 'fatal', role: 'test' }), { refreshMs: REFRESH_MS, clock: () => now });
-    const settle = () => new Promise((r) => setTimeout(r, 20));
+    // The reads started so far have answered and what follows them (the checks, the wakes) has run:
+    // waiting on the reads themselves, not on a fixed time a loaded CI machine can overrun.
+    const settle = async () => {
+      await Promise.allSettled(reads.mock.results.map((r) => r.value));
+      await new Promise((r) => setImmediate(r));
+    };
 
     for (let i = 0; i < 5; i++) {
       origins.heardFrom('down.test');
