@@ -6,7 +6,8 @@
  * chain stored as outliers (each checked against its auth events), the join
  * persisted with the state before it. Prints the time, the worst event-loop
  * stall (perf_hooks monitorEventLoopDelay) and the peak RSS. The HTTP body's
- * JSON.parse is not included (one parse of the whole answer).
+ * JSON.parse is not included (one parse of the whole answer). Then remote
+ * messages into the joined room, 50 at a time: events/s.
  *
  * Databases: PostgreSQL; PGlite on a data directory, as the single-process
  * default runs it; `pglite-memory` (by name only): PGlite on its in-memory file
@@ -36,6 +37,8 @@ import { pino } from 'pino';
 import { signedEvent, staticKeyRing, wire } from './lib/federation-fixtures.js';
 
 const MEMBERS = Number(process.env['MEMBERS'] ?? 30_000);
+/** 50-message transactions accepted into the room once joined. */
+const CHAT_TXNS = 20;
 const v10 = getRoomVersion('10')!;
 const REMOTE = 'big.bench';
 
@@ -121,6 +124,28 @@ async function benchOn(kind: Kind): Promise<void> {
     `join ${state.length.toLocaleString('en-US')}-state room, ${authChain.length.toLocaleString('en-US')} auth chain (${kind})`.padEnd(56),
     `${secs.toFixed(1)} s, worst stall ${(stalls.max / 1e6).toFixed(0)} ms, peak RSS ${Math.round(peakRss / 2 ** 20)} MiB`,
   );
+
+  // Then the room's chat: remote messages accepted 50 at a time (one inbound transaction's worth),
+  // each authorised against the large state before it and the current state.
+  const sender = state[state.length - 1]!;
+  let tip: RoomEvent = myJoin;
+  const txns: RoomEvent[][] = [];
+  for (let t = 0; t < CHAT_TXNS; t++) {
+    const txn: RoomEvent[] = [];
+    for (let i = 0; i < 50; i++) {
+      tip = sign({ room_id: roomId, type: 'm.room.message', sender: sender.state_key, content: { msgtype: 'm.text', body: `hello ${t}.${i}` } }, tip, [create, pl, sender]);
+      txn.push(tip);
+    }
+    txns.push(txn);
+  }
+  const c0 = process.hrtime.bigint();
+  for (const txn of txns) {
+    const results = await remoteEventsOf(ctx).acceptEvents(roomId, txn.map((event) => ({ event })));
+    const bad = results.find((r) => r.outcome !== 'accepted');
+    if (bad !== undefined) throw new Error(`message not accepted: ${JSON.stringify(bad)}`);
+  }
+  const chatSecs = Number(process.hrtime.bigint() - c0) / 1e9;
+  console.log(`  then messages into it, 50 per transaction (${kind})`.padEnd(56), `${Math.round((CHAT_TXNS * 50) / chatSecs).toLocaleString('en-US')} events/s`);
   await rooms.close();
   await db.close();
   await remove();

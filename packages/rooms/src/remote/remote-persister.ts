@@ -226,6 +226,8 @@ export class RemoteEventPersister implements RemoteEventsApi {
     const inBatch = new Map<string, Accepted>();
     const persist: PersistEvent[] = [];
     const currentChanges = new Map<StateKey, RoomEvent>();
+    /** A state map whose entries currentIds holds exactly, if one is known. */
+    let currentMirror: StateMap | undefined;
     const eventCache = new Map<string, RoomEvent>();
     for (const [, e] of current) eventCache.set(e.event_id, e);
 
@@ -265,12 +267,13 @@ export class RemoteEventPersister implements RemoteEventsApi {
           const step6 = rejected || historical ? undefined : checkAgainstState(event, (t, k) => current.get(stateKeyOf(t, k)), version);
           const softFailed = step6 !== undefined && !step6.ok;
 
-          const isState = event.state_key !== undefined && !rejected;
-          const stateAfter = new Map(before.state);
-          if (isState) stateAfter.set(stateKeyOf(event.type, event.state_key!), id);
+          const ownKey = event.state_key !== undefined && !rejected ? stateKeyOf(event.type, event.state_key) : undefined;
+          // State maps are never changed once made: a non-state event's state after is its state
+          // before, shared, so a message costs nothing per state entry of a large room.
+          const stateAfter = ownKey === undefined ? before.state : new Map(before.state).set(ownKey, id);
           let group: number;
-          if (!isState && before.group !== undefined) group = before.group;
-          else if (before.group !== undefined) group = await groups.storeDelta(roomId, before.group, new Map([[stateKeyOf(event.type, event.state_key!), id]]));
+          if (ownKey === undefined && before.group !== undefined) group = before.group;
+          else if (before.group !== undefined) group = await groups.storeDelta(roomId, before.group, new Map([[ownKey!, id]]));
           else group = await groups.storeSnapshot(roomId, stateAfter);
           const accepted: Accepted = { event, rejected, stateAfter, group };
           inBatch.set(id, accepted);
@@ -281,7 +284,7 @@ export class RemoteEventPersister implements RemoteEventsApi {
             event,
             json: wireJson(event, version),
             stateGroup: group,
-            replacesState: isState ? before.state.get(stateKeyOf(event.type, event.state_key!)) ?? null : null,
+            replacesState: ownKey === undefined ? null : before.state.get(ownKey) ?? null,
           };
           if (rejected) p.rejectedReason = reason!;
           if (softFailed) p.softFailed = true;
@@ -300,16 +303,24 @@ export class RemoteEventPersister implements RemoteEventsApi {
           const linear = [...extremities].every((x) => prevs.includes(x));
           for (const x of prevs) extremities.delete(x);
           extremities.add(id);
-          const next = linear ? stateAfter : await this.resolve(version, [currentIds, stateAfter], eventCache);
           lastLinear = linear ? { eventId: id, group } : undefined;
-          for (const [key, eid] of next) {
+          // Built on the map the current state already mirrors, the state after differs from it
+          // in the event's own key at most; otherwise every entry is compared.
+          const onMirror = linear && before.state === currentMirror;
+          const next = linear ? stateAfter : await this.resolve(version, [currentIds, stateAfter], eventCache, inBatch);
+          let complete = true;
+          for (const [key, eid] of onMirror ? (ownKey === undefined ? [] : [[ownKey, id] as const]) : next) {
             if (currentIds.get(key) === eid) continue;
             const e = eventCache.get(eid) ?? (await this.store.getEvent(eid))?.event;
-            if (e === undefined) continue;
+            if (e === undefined) {
+              complete = false;
+              continue;
+            }
             currentIds.set(key, eid);
             current.set(key, e);
             currentChanges.set(key, e);
           }
+          currentMirror = complete && (onMirror || next.size === currentIds.size) ? next : undefined;
         }
         if (persist.length === 0) return;
         const removed = room.extremities.map((x) => x.eventId).filter((x) => !extremities.has(x));
@@ -380,18 +391,38 @@ export class RemoteEventPersister implements RemoteEventsApi {
     if (sets.length === 0) return event.type === 'm.room.create' ? { state: new Map() } : undefined;
     if (sets.length === 1) return sets[0]!;
     const cache = new Map<string, RoomEvent>();
-    return { state: await this.resolve(version, sets.map((s) => s.state), cache) };
+    return { state: await this.resolve(version, sets.map((s) => s.state), cache, inBatch) };
   }
 
-  /** State resolution over stored events, with every state event and its auth chain loaded first. */
-  private async resolve(version: RoomVersion, sets: StateMap[], cache: Map<string, RoomEvent>): Promise<StateMap> {
+  /**
+   * State resolution with every state event and its auth chain loaded first. Events of the
+   * batch being accepted are not written yet: their auth chains are walked in memory down
+   * to held events, whose chains come from the database.
+   */
+  private async resolve(version: RoomVersion, sets: StateMap[], cache: Map<string, RoomEvent>, inBatch: Map<string, Accepted>): Promise<StateMap> {
     const ids = new Set<string>();
     for (const s of sets) for (const id of s.values()) ids.add(id);
-    const chain = await authChainIds(this.ctx.db, [...ids]);
-    for (const id of chain) ids.add(id);
+    const rejected = new Set<string>();
+    const held: string[] = [];
+    const pending = [...ids];
+    while (pending.length > 0) {
+      const id = pending.pop()!;
+      const b = inBatch.get(id);
+      if (b === undefined) {
+        held.push(id);
+        continue;
+      }
+      cache.set(id, b.event);
+      if (b.rejected) rejected.add(id);
+      for (const a of authEventIds(b.event)) {
+        if (ids.has(a)) continue;
+        ids.add(a);
+        pending.push(a);
+      }
+    }
+    for (const id of await authChainIds(this.ctx.db, held)) ids.add(id);
     const missing = [...ids].filter((id) => !cache.has(id));
     const loaded = await this.store.getEvents(missing);
-    const rejected = new Set<string>();
     for (const [id, s] of loaded) {
       cache.set(id, s.event);
       if (s.rejectedReason !== null) rejected.add(id);

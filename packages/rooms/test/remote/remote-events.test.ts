@@ -144,6 +144,38 @@ describe.each(['postgres', 'pglite'] as const)('remote events (%s)', (kind) => {
     expect([...next.event.prev_events].sort()).toEqual([aliceTopic.event.event_id, rename.event_id].sort());
   });
 
+  test('one batch mixing state changes, messages, a fork and its merge: each event authorised against its own state, the current state right', async () => {
+    const { roomId, ritaJoin } = await roomWithRita();
+    const [create, pl] = await Promise.all([stateEvent(h, roomId, 'm.room.create'), stateEvent(h, roomId, 'm.room.power_levels')]);
+    // Later events, later timestamps: state resolution orders the two renames by them.
+    let ts = h.now.value;
+    const as = (displayname: string, prev: RoomEvent[], auth: RoomEvent) =>
+      remoteEvent(v11, { room_id: roomId, type: 'm.room.member', state_key: rita, sender: rita, content: { membership: 'join', displayname } }, prev, [create, pl, auth], { ts: ++ts });
+    const say = (body: string, prev: RoomEvent[], member: RoomEvent) =>
+      remoteEvent(v11, { room_id: roomId, type: 'm.room.message', sender: rita, content: { msgtype: 'm.text', body } }, prev, [create, pl, member], { ts: ++ts });
+    const one = as('One', [ritaJoin], ritaJoin);
+    const m1 = say('a', [one], one);
+    const two = as('Two', [m1], one);
+    const m2 = say('b', [two], two);
+    const side = say('side', [m1], one); // forks off before "Two"
+    const merge = say('merge', [m2, side], two);
+    const three = as('Three', [merge], two);
+    const m3 = say('c', [three], three);
+    const results = await h.persister.remote.acceptEvents(roomId, [one, m1, two, m2, side, merge, three, m3].map((event) => ({ event })));
+    expect(results.map((r) => r.outcome)).toEqual(Array(8).fill('accepted'));
+    expect((await stateEvent(h, roomId, 'm.room.member', rita)).event_id).toBe(three.event_id);
+    const { rows } = await h.db.query<{ event_id: string }>(
+      `SELECT event_id FROM current_state_events WHERE room_id = $1 AND type = 'm.room.member' AND state_key = $2`,
+      [roomId, rita],
+    );
+    expect(rows.map((r) => r.event_id)).toEqual([three.event_id]);
+    expect(await extremities(h, roomId)).toEqual([m3.event_id]);
+    // The state stored for each event is its own: "Two" is not in the state at the side branch.
+    expect((await h.store.stateAfterEvent(side.event_id)).get(stateKeyOf('m.room.member', rita))).toBe(one.event_id);
+    expect((await h.store.stateAfterEvent(m2.event_id)).get(stateKeyOf('m.room.member', rita))).toBe(two.event_id);
+    expect((await h.store.stateAfterEvent(m3.event_id)).get(stateKeyOf('m.room.member', rita))).toBe(three.event_id);
+  });
+
   test('joining a remote room: state and auth chain stored as outliers, the room appears for the local user', async () => {
     const roomId = `!remote1:remote.test`;
     const ev = (draft: Omit<Parameters<typeof remoteEvent>[1], 'room_id'>, prev: RoomEvent[], auth: RoomEvent[]) =>
