@@ -114,4 +114,5 @@ async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
   await db.close();
 }
 
-for (const kind of ['pglite', 'postgres'] as const) await benchOn(kind);
+const only = process.argv[2] as 'pglite' | 'postgres' | undefined;
+for (const kind of only !== undefined ? [only] : (['pglite', 'postgres'] as const)) await benchOn(kind);

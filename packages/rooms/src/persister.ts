@@ -171,7 +171,8 @@ export class EventPersister implements EventPersisterApi {
    * Runs `fn` in the room's queue, so work from federation is serialised with
    * local sends. `fn` gets the room's writer state (undefined for a room not
    * held here) and hands back the state after its writes, or undefined to have
-   * it reloaded from the database; it must not mutate the state it was given.
+   * it reloaded from the database; it may change the state it was given only once
+   * its writes are committed (a failure drops the state: it is reloaded).
    */
   exclusive<T>(roomId: string, fn: (room: RoomWriterState | undefined) => Promise<{ result: T; room: RoomWriterState | undefined }>): Promise<T> {
     return this.queue.run(roomId, async () => {
@@ -334,6 +335,7 @@ export class EventPersister implements EventPersisterApi {
       throw err;
     }
     for (const [key, event] of pending.added) room.state.set(key, event);
+    if (pending.added.size > 0) room.stateIds = undefined;
     room.extremities = pending.extremities;
     room.stateGroup = stateGroup;
     this.writers.set(room.roomId, room);

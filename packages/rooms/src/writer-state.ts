@@ -4,7 +4,7 @@
  * (the auth rules read them), the forward extremities and the state group of
  * the current state. Loaded once on first use.
  */
-import { getRoomVersion, stateKeyOf, type EventReference, type RoomEvent, type RoomVersion, type StateKey } from '@lattice/core';
+import { getRoomVersion, stateKeyOf, type EventReference, type RoomEvent, type RoomVersion, type StateKey, type StateMap } from '@lattice/core';
 import type { Queryable } from '@lattice/storage';
 import { eventReference } from './event-builder.js';
 import { roomEventFromJson } from './event-rows.js';
@@ -24,6 +24,8 @@ export interface RoomWriterState {
   /** The group holding exactly `state`; undefined when none does yet (several extremities
    *  after federation): the next state event then writes a snapshot. */
   stateGroup: number | undefined;
+  /** The ids of `state`, as a map no one changes (events' states share it); dropped whenever `state` changes otherwise. */
+  stateIds?: StateMap;
 }
 
 export async function loadWriterState(db: Queryable, roomId: string): Promise<RoomWriterState | undefined> {

@@ -74,6 +74,8 @@ export class PduProcessor {
       }
       await this.staging.remove(rows.map((r) => r.id));
       rows.forEach((row, i) => this.settle(row.id, results[i]!));
+      // A short read took all there was: rows staged since came with a kick, which drains again.
+      if (rows.length < DRAIN_BATCH) return;
     }
   }
 

@@ -31,24 +31,20 @@ export class StagingStore {
     return rows[0]?.response_json ?? undefined;
   }
 
-  /** Records the transaction and stages its PDUs in one transaction; returns the staged rows' ids in input order. */
+  /** Records the transaction and stages its PDUs in one statement; returns the staged rows' ids in input order. */
   async stage(origin: string, txnId: string, pdus: readonly PduToStage[], now: number): Promise<number[]> {
-    return this.db.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO federation_inbound_txns (origin, txn_id, response_json, received_ts) VALUES ($1, $2, NULL, $3)
-         ON CONFLICT (origin, txn_id) DO NOTHING`,
-        [origin, txnId, now],
-      );
-      if (pdus.length === 0) return [];
-      const { rows } = await tx.query<{ id: number }>(
-        `INSERT INTO federation_staged_pdus (origin, txn_id, room_id, event_id, pdu_json, received_ts)
-         SELECT $1, $2, p.room, p.id, p.json, $3 FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS p (room, id, json, ord)
-         ORDER BY p.ord
-         RETURNING id`,
-        [origin, txnId, now, pdus.map((p) => p.roomId), pdus.map((p) => p.eventId), pdus.map((p) => p.pduJson)],
-      );
-      return rows.map((r) => Number(r.id));
-    });
+    const { rows } = await this.db.query<{ id: number }>(
+      `WITH txn AS (
+         INSERT INTO federation_inbound_txns (origin, txn_id, response_json, received_ts) VALUES ($1, $2, NULL, $3)
+         ON CONFLICT (origin, txn_id) DO NOTHING
+       )
+       INSERT INTO federation_staged_pdus (origin, txn_id, room_id, event_id, pdu_json, received_ts)
+       SELECT $1, $2, p.room, p.id, p.json, $3 FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS p (room, id, json, ord)
+       ORDER BY p.ord
+       RETURNING id`,
+      [origin, txnId, now, pdus.map((p) => p.roomId), pdus.map((p) => p.eventId), pdus.map((p) => p.pduJson)],
+    );
+    return rows.map((r) => Number(r.id));
   }
 
   async saveAnswer(origin: string, txnId: string, responseJson: string): Promise<void> {

@@ -39,6 +39,7 @@ import { streamRow } from '../stream-row.js';
 import { redactedEventIdOf, redactionApplies } from '../redactions.js';
 import type { RoomStore } from '../store.js';
 import type { Extremity, RoomWriterState } from '../writer-state.js';
+import { BatchCurrentState } from './batch-current-state.js';
 import { eventReference } from '../event-builder.js';
 import { checkAgainstState, checkAuthEvents, createEventIdOf, type KnownEvent } from './auth-check.js';
 import { authChainIds, citationOrderSliced } from './event-graph.js';
@@ -108,6 +109,13 @@ interface Accepted {
   /** The state after the event (its state before when rejected); absent for outliers. */
   stateAfter?: StateMap;
   group?: number;
+}
+
+/** A held event with the state after it (a map no one changes) and that state's group. */
+interface HeldTip {
+  eventId: string;
+  group: number;
+  state: StateMap;
 }
 
 export class RemoteEventPersister implements RemoteEventsApi {
@@ -193,13 +201,15 @@ export class RemoteEventPersister implements RemoteEventsApi {
     const suppliedState = new Map(incoming.flatMap((i) => (i.stateBefore ? [[i.event.event_id, i.stateBefore] as const] : [])));
 
     const ids = incoming.map((i) => i.event.event_id);
-    const existing = await this.store.getEvents(ids);
+    // One read for the events themselves (duplicates, outliers) and everything they cite.
+    const cited = new Set(incoming.flatMap((i) => [...authEventIds(i.event), ...prevEventIds(i.event)]));
+    const known = await this.store.getEvents([...new Set([...ids, ...cited])]);
     const seen = new Set<string>();
     const promoted: string[] = [];
     const fresh = incoming.filter((i) => {
       const id = i.event.event_id;
       // An outlier (held without state) is taken into the DAG now that it arrives with its place in it.
-      const held = existing.get(id);
+      const held = known.get(id);
       if (held !== undefined && held.outlier && held.rejectedReason === null && !seen.has(id)) {
         promoted.push(id);
         seen.add(id);
@@ -212,11 +222,8 @@ export class RemoteEventPersister implements RemoteEventsApi {
       seen.add(id);
       return true;
     });
-    const cited = new Set(fresh.flatMap((i) => [...authEventIds(i.event), ...prevEventIds(i.event)]));
-    const known = await this.store.getEvents([...cited]);
 
-    const current = new Map(room.state);
-    const currentIds: StateMap = new Map([...current].map(([k, e]) => [k, e.event_id]));
+    const current = new BatchCurrentState(room);
     const extremities = new Set(room.extremities.map((x) => x.eventId));
     /** The last accepted event whose state after became the current state as is, and its group. */
     let lastLinear: { eventId: string; group: number } | undefined;
@@ -225,11 +232,10 @@ export class RemoteEventPersister implements RemoteEventsApi {
     const batch: Accepted[] = [];
     const inBatch = new Map<string, Accepted>();
     const persist: PersistEvent[] = [];
-    const currentChanges = new Map<StateKey, RoomEvent>();
-    /** A state map whose entries currentIds holds exactly, if one is known. */
-    let currentMirror: StateMap | undefined;
+    // The room's only forward extremity: its state after is the current state, held in its group.
+    const tip: HeldTip | undefined =
+      room.extremities.length === 1 && room.stateGroup !== undefined ? { eventId: room.extremities[0]!.eventId, group: room.stateGroup, state: current.frozenIds() } : undefined;
     const eventCache = new Map<string, RoomEvent>();
-    for (const [, e] of current) eventCache.set(e.event_id, e);
 
     const lookupKnown = (id: string): KnownEvent | undefined => {
       const b = inBatch.get(id);
@@ -250,12 +256,12 @@ export class RemoteEventPersister implements RemoteEventsApi {
             results.set(id, { eventId: id, outcome: 'missing_auth_events', reason: `unknown auth events: ${authMissing.join(', ')}` });
             continue;
           }
-          const before = await this.stateBefore(groups, event, version, inBatch, suppliedState.get(id));
+          const before = await this.stateBefore(groups, event, version, inBatch, tip, suppliedState.get(id));
           if (before === undefined) {
             results.set(id, { eventId: id, outcome: 'missing_prev_events' });
             continue;
           }
-          const beforeLookup = await this.lookupFor(event, before.state, version, eventCache, inBatch);
+          const beforeLookup = await this.lookupFor(event, before.state, version, eventCache, inBatch, current);
           let reason: string | undefined;
           const step4 = checkAuthEvents(event, lookupKnown, version, create);
           if (!step4.ok) reason = step4.reason;
@@ -306,21 +312,23 @@ export class RemoteEventPersister implements RemoteEventsApi {
           lastLinear = linear ? { eventId: id, group } : undefined;
           // Built on the map the current state already mirrors, the state after differs from it
           // in the event's own key at most; otherwise every entry is compared.
-          const onMirror = linear && before.state === currentMirror;
-          const next = linear ? stateAfter : await this.resolve(version, [currentIds, stateAfter], eventCache, inBatch);
+          const onMirror = linear && before.state === current.mirror;
+          let next = stateAfter;
+          if (!linear) {
+            for (const e of current.events()) eventCache.set(e.event_id, e);
+            next = await this.resolve(version, [current.ids(), stateAfter], eventCache, inBatch);
+          }
           let complete = true;
           for (const [key, eid] of onMirror ? (ownKey === undefined ? [] : [[ownKey, id] as const]) : next) {
-            if (currentIds.get(key) === eid) continue;
+            if (current.idOf(key) === eid) continue;
             const e = eventCache.get(eid) ?? (await this.store.getEvent(eid))?.event;
             if (e === undefined) {
               complete = false;
               continue;
             }
-            currentIds.set(key, eid);
             current.set(key, e);
-            currentChanges.set(key, e);
           }
-          currentMirror = complete && (onMirror || next.size === currentIds.size) ? next : undefined;
+          current.mirror = complete && (onMirror || next.size === current.size) ? next : undefined;
         }
         if (persist.length === 0) return;
         const removed = room.extremities.map((x) => x.eventId).filter((x) => !extremities.has(x));
@@ -330,7 +338,7 @@ export class RemoteEventPersister implements RemoteEventsApi {
           events: persist,
           extremitiesRemoved: removed,
           extremitiesAdded: [...extremities].filter((x) => !old.has(x)),
-          currentState: [...currentChanges.values()],
+          currentState: [...current.changes.values()],
         };
         const rewritten = promoted.filter((id) => inBatch.has(id));
         if (rewritten.length > 0) await deleteEventRows(tx, rewritten);
@@ -354,7 +362,7 @@ export class RemoteEventPersister implements RemoteEventsApi {
     await this.persister.runPersistedHooks(timeline.map((event) => ({ event, streamOrdering: positions!.get(event.event_id)!, deduplicated: false })));
     // Held events that entered the current state through resolution (e.g. outliers from /state_ids) are announced too.
     const written = new Set(persist.map((p) => p.event.event_id));
-    const entered = [...currentChanges.values()].filter((e) => !written.has(e.event_id));
+    const entered = [...current.changes.values()].filter((e) => !written.has(e.event_id));
     this.publish(positions, [...persist.map((p) => p.event), ...entered]);
     // The writer state moves on in memory, as after a local send.
     const held = new Map(room.extremities.map((x) => [x.eventId, x]));
@@ -364,7 +372,7 @@ export class RemoteEventPersister implements RemoteEventsApi {
     });
     const only = tips.length === 1 ? tips[0]!.eventId : undefined;
     const stateGroup = only !== undefined && lastLinear?.eventId === only ? lastLinear.group : tips.length === 1 && only !== undefined && held.has(only) ? room.stateGroup : undefined;
-    return { result, room: { roomId, version, state: current, extremities: tips, stateGroup } };
+    return { result, room: { roomId, version, state: current.commit(), stateIds: current.mirror, extremities: tips, stateGroup } };
   }
 
   /** The state before an event: supplied, or from its prev events (resolved when there are several). */
@@ -373,6 +381,7 @@ export class RemoteEventPersister implements RemoteEventsApi {
     event: RoomEvent,
     version: RoomVersion,
     inBatch: Map<string, Accepted>,
+    tip: HeldTip | undefined,
     supplied: StateMap | undefined,
   ): Promise<{ state: StateMap; group?: number } | undefined> {
     if (supplied !== undefined) return { state: supplied };
@@ -381,6 +390,10 @@ export class RemoteEventPersister implements RemoteEventsApi {
       const b = inBatch.get(prev);
       if (b?.stateAfter !== undefined && b.group !== undefined) {
         sets.push({ state: b.stateAfter, group: b.group });
+        continue;
+      }
+      if (prev === tip?.eventId) {
+        sets.push(tip);
         continue;
       }
       const group = await groups.stateGroupForEvent(prev);
@@ -437,10 +450,17 @@ export class RemoteEventPersister implements RemoteEventsApi {
     version: RoomVersion,
     cache: Map<string, RoomEvent>,
     inBatch: Map<string, Accepted>,
+    current: BatchCurrentState,
   ): Promise<StateLookup> {
-    const keys = [...authEventKeys(event, version), ['m.room.create', ''] as [string, string]];
-    const ids = keys.flatMap(([t, k]) => state.get(stateKeyOf(t, k)) ?? []);
-    const missing = ids.filter((id) => !cache.has(id) && !inBatch.has(id));
+    const missing: string[] = [];
+    for (const [type, stateKey] of [...authEventKeys(event, version), ['m.room.create', ''] as [string, string]]) {
+      const key = stateKeyOf(type, stateKey);
+      const id = state.get(key);
+      if (id === undefined || cache.has(id) || inBatch.has(id)) continue;
+      const held = current.get(key);
+      if (held?.event_id === id) cache.set(id, held);
+      else missing.push(id);
+    }
     if (missing.length > 0) for (const [id, s] of await this.store.getEvents(missing)) cache.set(id, s.event);
     return (type, stateKey) => {
       const id = state.get(stateKeyOf(type, stateKey));
