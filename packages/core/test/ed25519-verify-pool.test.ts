@@ -10,7 +10,7 @@ function cases(count: number) {
   }));
   return Array.from({ length: count }, (_, i) => {
     const { publicKey, privateKey } = pairs[i % 2]!;
-    const message = `{"n":${i},"text":"café ${'x'.repeat(i % 50)}"}`;
+    const message = `{"n":${i},"text":"café 😀 ${'x'.repeat(i % 50)}"}`; // multi-byte UTF-8, varying lengths
     const signature = ed25519Sign(privateKey, message);
     const valid = i % 3 !== 0;
     if (!valid) signature[i % 64]! ^= 1;

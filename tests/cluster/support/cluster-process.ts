@@ -54,14 +54,28 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** Base ports this process has handed out: two clusters started at once must not both take a range found free. */
+const basesTaken = new Set<number>();
+
 /** A base port with the ~45 ports after it free (the launcher lays its ports out from there), and that `accept` takes. */
 async function freeBasePort(accept: (base: number) => boolean): Promise<number> {
   for (;;) {
     // Below Linux's ephemeral range (32768 up), where other tests' sockets would take ports from under the cluster.
     const base = 20_000 + Math.floor(Math.random() * 120) * 100;
-    if (!accept(base)) continue;
+    if (basesTaken.has(base) || !accept(base)) continue;
+    basesTaken.add(base);
     const probes = await Promise.all(Array.from({ length: 60 }, (_, o) => portFree(base + o)));
     if (probes.every(Boolean)) return base;
+  }
+}
+
+/** A cluster that could not start; `portTaken` when a port of its range was taken meanwhile (another test's). */
+class ClusterStartError extends Error {
+  constructor(
+    message: string,
+    readonly portTaken: boolean,
+  ) {
+    super(message);
   }
 }
 
@@ -92,6 +106,17 @@ export interface ClusterOptions {
  * process ready).
  */
 export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCluster> {
+  // A range found free can be taken before the cluster binds it (a cluster in another jest worker): then again, elsewhere.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(opts);
+    } catch (err) {
+      if (!(err instanceof ClusterStartError && err.portTaken && attempt < 3)) throw err;
+    }
+  }
+}
+
+async function startClusterOnce(opts: ClusterOptions): Promise<RunningCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lattice-cluster-'));
   const db = await createEmptyPostgresDatabase();
   // The launcher's ports are port (nginx), port+1 (Redis), port+10 on (the workers): port+2 is free for TLS.
@@ -140,7 +165,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<RunningCl
         .map((f) => `--- ${f.name}\n${readFileSync(path.join(dir, 'logs', f.name), 'utf8').split('\n').slice(-15).join('\n')}`);
       await db.drop();
       await rm(dir, { recursive: true, force: true });
-      throw new Error(`cluster did not start:\n${output.join('')}\n${logs.join('\n')}`);
+      const said = `${output.join('')}\n${logs.join('\n')}`;
+      throw new ClusterStartError(`cluster did not start:\n${said}`, /EADDRINUSE|Address already in use/.test(said));
     }
     await new Promise((r) => setTimeout(r, 200));
   }
