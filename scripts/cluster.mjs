@@ -226,7 +226,7 @@ function startWorker(p, configPath) {
 
 function startNginx(processes) {
   const upstream = (name, members) =>
-    `upstream ${name} {\n${members.map((p) => `    server 127.0.0.1:${p.publicPort};`).join('\n')}\n    keepalive 16;\n}\n`;
+    `upstream ${name} {\n${members.map((p) => `    server 127.0.0.1:${p.publicPort};`).join('\n')}\n    keepalive 64;\n}\n`;
   const of = (role) => processes.filter((p) => p.role === role);
   const upstreams =
     upstream('lattice_client_reader', of('client-reader')) +

@@ -14,10 +14,14 @@ export interface RedisTransportOptions {
   logger?: Logger;
 }
 
-/** What goes over the channel: the sending transport's id (to skip our own echo) and the update. */
+/**
+ * What goes over the channel: the sending transport's id (to skip our own
+ * echo) and the update, or the updates of one event-loop turn in publish order.
+ */
 interface Envelope {
   o: string;
-  u: StreamUpdate;
+  u?: StreamUpdate;
+  us?: StreamUpdate[];
 }
 
 /**
@@ -38,6 +42,14 @@ export class RedisTransport implements ReplicationTransport {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly seqs = new Map<string, number>();
+  /** Updates published in this event-loop turn, sent as one message at its end (see publish). */
+  private outbox: StreamUpdate[] = [];
+  private readonly flushOutbox = (): void => {
+    const updates = this.outbox;
+    this.outbox = [];
+    if (this.closed || updates.length === 0) return;
+    this.send(JSON.stringify((updates.length === 1 ? { o: this.id, u: updates[0] } : { o: this.id, us: updates }) satisfies Envelope));
+  };
   private readonly connectedHandlers = new Set<() => void>();
   private readonly logger: Logger | undefined;
   private closed = false;
@@ -67,9 +79,13 @@ export class RedisTransport implements ReplicationTransport {
   publish(update: StreamUpdate): void {
     // A recovered update speaks for another process's writer: it must not join that writer's numbering.
     const stamped: StreamUpdate = update.recovered ? update : { ...update, seq: this.nextSeq(update) };
-    // Other processes first: this process's own subscribers (cache drops, wake-ups) must not
-    // delay the announcement, and an update they publish in turn goes out after this one.
-    if (!this.closed) this.send(JSON.stringify({ o: this.id, u: stamped } satisfies Envelope));
+    // The updates of one turn (a group commit's rooms, say) cross as one message: every
+    // other process then wakes, reads and parses once for all of them, not once each.
+    // Queued before this process's own subscribers run, so one they publish in turn goes after it.
+    if (!this.closed) {
+      this.outbox.push(stamped);
+      if (this.outbox.length === 1) setImmediate(this.flushOutbox);
+    }
     this.local.publish(stamped);
   }
 
@@ -91,6 +107,7 @@ export class RedisTransport implements ReplicationTransport {
 
   /** Closes both connections; later publishes reach this process's subscribers only. */
   async close(): Promise<void> {
+    this.flushOutbox(); // what was published before closing still goes out
     this.closed = true;
     this.connectedHandlers.clear();
     await Promise.all([this.publisher, this.subscriber].map((c) => c.quit().catch(() => c.disconnect())));
@@ -128,8 +145,9 @@ export class RedisTransport implements ReplicationTransport {
       this.logger?.warn({ err, channel: this.channel }, 'malformed replication message');
       return;
     }
-    if (envelope.o === this.id || !isUpdate(envelope.u)) return;
-    this.local.publish(envelope.u);
+    if (envelope?.o === this.id) return;
+    const updates = Array.isArray(envelope?.us) ? envelope.us : [envelope?.u];
+    for (const update of updates) if (isUpdate(update)) this.local.publish(update);
   }
 }
 

@@ -224,6 +224,43 @@ describe('replication over Redis (PostgreSQL)', () => {
     await expect(waitForUserWrites(b, writesB, '@carol:test', 20)).resolves.toBe(false);
   });
 
+  test("one turn's updates cross as one message, in publish order, and still one by one to this process", async () => {
+    const [sender, peer] = [transport(), transport()];
+    await Promise.all([sender, peer].map(connected));
+    const messages: string[] = [];
+    peer.subscriberConnection.on('message', (_channel: string, message: string) => messages.push(message));
+    const atPeer: StreamUpdate[] = [];
+    const atSender: StreamUpdate[] = [];
+    const [third, fourth] = [deferred(), deferred()];
+    peer.subscribe((u) => {
+      atPeer.push(u);
+      if (u.position === 3) third.resolve();
+      if (u.position === 4) fourth.resolve();
+    });
+    sender.subscribe((u) => atSender.push(u));
+    for (const position of [1, 2, 3]) sender.publish({ stream: 'caches', instance: 'x', position, rows: [{ cache: 'c', keys: [String(position)] }] });
+    // This process's own subscribers are not made to wait for the end of the turn.
+    expect(atSender.map((u) => u.position)).toEqual([1, 2, 3]);
+    await third.promise;
+    expect(atPeer.map((u) => [u.position, u.seq])).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(atPeer[2]!.rows).toEqual([{ cache: 'c', keys: ['3'] }]);
+    expect(messages).toHaveLength(1);
+    // The next turn's update is a message of its own.
+    sender.publish({ stream: 'caches', instance: 'x', position: 4, rows: [] });
+    await fourth.promise;
+    expect(messages).toHaveLength(2);
+  });
+
+  test('an update published just before close still goes out', async () => {
+    const [sender, peer] = [transport(), transport()];
+    await Promise.all([sender, peer].map(connected));
+    const got = deferred<StreamUpdate>();
+    peer.subscribe((u) => got.resolve(u));
+    sender.publish({ stream: 'caches', instance: 'x', position: 7, rows: [] });
+    await sender.close();
+    await expect(got.promise).resolves.toMatchObject({ instance: 'x', position: 7 });
+  });
+
   test('namespaces isolate servers sharing one Redis', async () => {
     const other = `lattice-test-${randomUUID()}`;
     const [sender, peer, stranger, strangerPeer] = [transport(), transport(), transport(other), transport(other)];
