@@ -29,6 +29,7 @@ import { createRoomServices, registerAccount } from '@lattice/client-api';
 import { createMetrics, generateSigningKey, parseConfig } from '@lattice/core';
 import { createTestDatabase, openPostgres, testPostgresUrl } from '@lattice/storage';
 import { pino } from 'pino';
+import { keepAliveAgent, requestJson } from './lib/keep-alive-client.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER_NAME = 'bench.local';
@@ -97,35 +98,8 @@ function rate(count: number, ms: number): string {
 
 // ---- the clients (worker thread) -------------------------------------------
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
-
-function request(base: string, method: string, urlPath: string, token: string, body?: unknown, via = agent): Promise<Record<string, unknown>> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      base + urlPath,
-      {
-        method,
-        agent: via,
-        headers: {
-          Authorization: `Bearer ${token}`,
-          ...(payload === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200) reject(new Error(`${method} ${urlPath}: ${res.statusCode} ${text}`));
-          else resolve(JSON.parse(text) as Record<string, unknown>);
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+function request(base: string, method: string, urlPath: string, token: string, body?: unknown, via = keepAliveAgent): Promise<Record<string, unknown>> {
+  return requestJson(base + urlPath, method, token, body, via);
 }
 
 let txnCounter = 0;
@@ -241,7 +215,7 @@ async function runClients(job: ClientJob): Promise<Row[]> {
     initialSamples.push(performance.now() - t0);
   }
   row(`(d) initial sync, ${ROOMS} rooms × 50 events`, `first ${cold.toFixed(0)} ms, n=${INITIAL_SYNCS}`, latencies(initialSamples, [50, 95]), '≤ 150 ms');
-  agent.destroy();
+  keepAliveAgent.destroy();
   return rows;
 }
 

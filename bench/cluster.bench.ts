@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { keepAliveAgent, requestJson } from './lib/keep-alive-client.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ADMIN_URL = process.env.LATTICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -55,15 +56,8 @@ async function startCluster(persisters: number, port: number): Promise<{ state: 
   };
 }
 
-async function api<T>(base: string, token: string | undefined, method: string, p: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}/_matrix/client/v3${p}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+function api<T>(base: string, token: string | undefined, method: string, p: string, body?: unknown): Promise<T> {
+  return requestJson<T>(`${base}/_matrix/client/v3${p}`, method, token, body);
 }
 
 async function user(base: string, name: string): Promise<{ token: string; roomId: string }> {
@@ -109,6 +103,21 @@ let txn = 0;
 const send = (base: string, u: { token: string; roomId: string }) =>
   api(base, u.token, 'PUT', `/rooms/${encodeURIComponent(u.roomId)}/send/m.room.message/b${txn++}`, { msgtype: 'm.text', body: 'bench' });
 
+/** Every sender sends one message after another for `ms`; resolves with how many were sent. */
+async function sendFor(base: string, senders: Array<{ token: string; roomId: string }>, ms: number): Promise<number> {
+  let sent = 0;
+  const start = Date.now();
+  await Promise.all(
+    senders.map(async (s) => {
+      while (Date.now() - start < ms) {
+        await send(base, s);
+        sent++;
+      }
+    }),
+  );
+  return sent;
+}
+
 function pct(samples: number[], p: number): string {
   const sorted = [...samples].sort((a, b) => a - b);
   return (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(1);
@@ -126,6 +135,8 @@ async function run(persisters: number, port: number): Promise<void> {
   try {
     console.log(`\n### ${persisters} event persister${persisters > 1 ? 's' : ''} (through nginx)`);
     const solo = await user(base, `solo${persisters}`);
+    const senders = await Promise.all(Array.from({ length: 50 }, (_, i) => user(base, `s${persisters}_${i}`)));
+    await sendFor(base, senders, 3000); // warm-up: a running server's code is compiled and its caches filled
     for (let i = 0; i < 20; i++) await send(base, solo);
     const latencies: number[] = [];
     const seqStart = Date.now();
@@ -140,7 +151,6 @@ async function run(persisters: number, port: number): Promise<void> {
     const idle = await idleDelivery(base, idleSync, String(persisters), 100);
     console.log(`creation → other user's /sync      p50 ${pct(idle, 50)} ms  p99 ${pct(idle, 99)} ms  (one at a time, n=${idle.length})`);
 
-    const senders = await Promise.all(Array.from({ length: 50 }, (_, i) => user(base, `s${persisters}_${i}`)));
     // One observer joined to every sender's room would need invites; instead each sender's own /sync on a sync worker.
     const observed: number[] = [];
     let observing = true;
@@ -159,20 +169,16 @@ async function run(persisters: number, port: number): Promise<void> {
         since = r.next_batch;
       }
     });
-    let sent = 0;
+    const pids = cluster.state.processes.map((p) => [p.name, p.pid] as const);
+    const cpuBefore = pids.map(([, pid]) => cpuSeconds(pid));
     const loadStart = Date.now();
-    await Promise.all(
-      senders.map(async (s) => {
-        while (Date.now() - loadStart < 5000) {
-          await send(base, s);
-          sent++;
-        }
-      }),
-    );
+    const sent = await sendFor(base, senders, 5000);
     const loadRate = sent / ((Date.now() - loadStart) / 1000);
+    const cpuPerEvent = pids.map(([name, pid], i) => `${name} ${(((cpuSeconds(pid) - cpuBefore[i]!) * 1000) / sent).toFixed(2)}`);
     observing = false;
     await Promise.all(observers);
     console.log(`50 concurrent senders              ${loadRate.toFixed(0)} events/s`);
+    console.log(`  CPU per event (ms): ${cpuPerEvent.join(', ')}`);
     console.log(`creation → /sync delivery (load)   p50 ${pct(observed, 50)} ms  p99 ${pct(observed, 99)} ms  (n=${observed.length})`);
 
     const follower = cluster.state.processes.find((p) => p.role === 'federation-sender')!;
@@ -196,3 +202,4 @@ async function run(persisters: number, port: number): Promise<void> {
 
 // LATTICE_BENCH_PERSISTERS=2 runs one topology only (default: 1 then 2 persisters).
 for (const n of (process.env.LATTICE_BENCH_PERSISTERS ?? '1,2').split(',').map(Number)) await run(n, 26000 + n * 100);
+keepAliveAgent.destroy();
