@@ -158,4 +158,43 @@ describe('Notifier', () => {
     await settle();
     expect(notifier.waiting).toBe(0);
   });
+
+  describe('what changed since a token, by stream (the reads an incremental sync may skip)', () => {
+    test('a user is named only by rows of the streams that concern it', () => {
+      const notifier = new Notifier();
+      notifier.notify('account_data', 'main', 5, [{ user_id: ALICE }]);
+      notifier.notify('events', 'main', 11, [member(ROOM1, ALICE, 'join')]);
+      const since = at(10, { account_data: 4 });
+      expect(notifier.userChangedSince(ALICE, since, 'account_data')).toBe(true);
+      expect(notifier.userChangedSince(ALICE, since, 'events')).toBe(true);
+      expect(notifier.userChangedSince(ALICE, since, 'to_device')).toBe(false);
+      expect(notifier.userChangedSince(BOB, since, 'events')).toBe(false);
+      // Covered by the token: nothing new.
+      expect(notifier.userChangedSince(ALICE, at(11, { account_data: 5 }), 'account_data')).toBe(false);
+      expect(notifier.userChangedSince(ALICE, at(11, { account_data: 5 }), 'events')).toBe(false);
+    });
+
+    test('rooms are named by their rows, per stream', () => {
+      const notifier = new Notifier();
+      notifier.notify('receipts', 'main', 3, [{ room_id: ROOM1 }]);
+      notifier.notify('events', 'main', 11, [message(ROOM2)]);
+      const since = at(10, { receipts: 2 });
+      expect(notifier.roomsChangedSince([ROOM1], since, 'receipts')).toBe(true);
+      expect(notifier.roomsChangedSince([ROOM2], since, 'receipts')).toBe(false);
+      expect(notifier.roomsChangedSince([ROOM1, ROOM2], since, 'events')).toBe(true);
+      expect(notifier.roomsChangedSince([ROOM1], at(10, { receipts: 3 }), 'receipts')).toBe(false);
+    });
+
+    test("a room's membership events count as member changes; its messages do not", () => {
+      const notifier = new Notifier();
+      notifier.notify('events', 'main', 11, [message(ROOM1)]);
+      notifier.notify('events', 'main', 12, [member(ROOM2, BOB, 'join')]);
+      expect(notifier.membersChangedSince([ROOM1], at(10))).toBe(false);
+      expect(notifier.membersChangedSince([ROOM1, ROOM2], at(10))).toBe(true);
+      expect(notifier.membersChangedSince([ROOM2], at(12))).toBe(false);
+      // A hidden (rejected) membership event changes nobody's membership.
+      notifier.notify('events', 'main', 13, [{ ...member(ROOM1, BOB, 'leave'), hidden: true }]);
+      expect(notifier.membersChangedSince([ROOM1], at(10))).toBe(false);
+    });
+  });
 });

@@ -30,14 +30,16 @@ export interface EventRow {
   txn_id: string | null;
 }
 
-/** Full events by id. The applied redaction is the earliest visible one. */
-const SELECT_EVENTS = `
-  SELECT e.event_id, e.room_id, e.json, e.stream_ordering, e.topological_ordering, e.rejected_reason,
-         e.soft_failed, e.outlier, e.redacted, ro.room_version,
-         rd.event_id AS redaction_id, rd.json AS redaction_json,
-         p.event_id AS prev_id, p.json AS prev_json, p.redacted AS prev_redacted,
-         t.user_id AS txn_user, t.device_id AS txn_device, t.txn_id
-  FROM events e
+/** The columns of an EventRow, of the events `e` (the applied redaction is the earliest visible one). */
+const EVENT_COLUMNS = `
+  e.event_id, e.room_id, e.json, e.stream_ordering, e.topological_ordering, e.rejected_reason,
+  e.soft_failed, e.outlier, e.redacted, ro.room_version,
+  rd.event_id AS redaction_id, rd.json AS redaction_json,
+  p.event_id AS prev_id, p.json AS prev_json, p.redacted AS prev_redacted,
+  t.user_id AS txn_user, t.device_id AS txn_device, t.txn_id`;
+
+/** What EVENT_COLUMNS reads besides the events `e`. */
+const EVENT_JOINS = `
   LEFT JOIN rooms ro ON ro.room_id = e.room_id
   LEFT JOIN LATERAL (
     SELECT re.event_id, re.json FROM redactions r JOIN events re ON re.event_id = r.event_id
@@ -45,13 +47,51 @@ const SELECT_EVENTS = `
     ORDER BY re.stream_ordering LIMIT 1
   ) rd ON TRUE
   LEFT JOIN events p ON p.event_id = e.replaces_state
-  LEFT JOIN event_txn_ids t ON t.event_id = e.event_id
-  WHERE e.event_id = ANY($1::text[])`;
+  LEFT JOIN event_txn_ids t ON t.event_id = e.event_id`;
+
+/** Full events by id. */
+const SELECT_EVENTS = `SELECT ${EVENT_COLUMNS} FROM events e ${EVENT_JOINS} WHERE e.event_id = ANY($1::text[])`;
+
+/**
+ * The newest $4 events of each window (room $1, positions ($2, $3]) a client
+ * may see in a timeline (not rejected, soft-failed or outliers), newest first.
+ */
+const SELECT_RECENT_EVENTS = `
+  SELECT ${EVENT_COLUMNS}
+  FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w (room_id, lo, hi)
+  CROSS JOIN LATERAL (
+    SELECT * FROM events x
+    WHERE x.room_id = w.room_id AND x.stream_ordering > w.lo AND x.stream_ordering <= w.hi
+      AND NOT x.outlier AND x.rejected_reason IS NULL AND NOT x.soft_failed
+    ORDER BY x.stream_ordering DESC LIMIT $4
+  ) e
+  ${EVENT_JOINS}
+  ORDER BY w.room_id, e.stream_ordering DESC`;
+
+export interface EventWindow {
+  roomId: string;
+  /** Exclusive lower bound (0: from the start). */
+  from: number;
+  /** Inclusive upper bound. */
+  to: number;
+}
 
 export async function selectEvents(db: Queryable, eventIds: readonly string[]): Promise<StoredEvent[]> {
   if (eventIds.length === 0) return [];
   const { rows } = await db.query<EventRow>(SELECT_EVENTS, [eventIds]);
   return rows.map(storedEventFromRow);
+}
+
+/** Rows of the newest `limit` visible events of each window, newest first per room. */
+export async function selectRecentEventRows(db: Queryable, windows: readonly EventWindow[], limit: number): Promise<EventRow[]> {
+  if (windows.length === 0) return [];
+  const { rows } = await db.query<EventRow>(SELECT_RECENT_EVENTS, [
+    windows.map((w) => w.roomId),
+    windows.map((w) => w.from),
+    windows.map((w) => w.to),
+    limit,
+  ]);
+  return rows;
 }
 
 /** A RoomEvent from its stored wire JSON and its id columns. */

@@ -19,7 +19,7 @@ import type {
   StoredEvent,
   TopologicalPosition,
 } from './api.js';
-import { selectEvents } from './event-rows.js';
+import { selectEvents, selectRecentEventRows, storedEventFromRow, type EventWindow } from './event-rows.js';
 import { Lru } from './lru.js';
 import type { EventsReplication } from './replication-port.js';
 
@@ -115,6 +115,32 @@ export class RoomStore implements RoomStoreApi {
       if (cache) this.events.set(stored.event.event_id, stored);
     }
     return found;
+  }
+
+  /**
+   * The newest `limit` events of each window that a timeline may show (not
+   * rejected, soft-failed or outliers), newest first; rooms without any are
+   * absent. One statement reads the ids and the rows (a sync's timelines were
+   * two round trips); rows already cached are not parsed again.
+   */
+  async recentEvents(windows: readonly EventWindow[], limit: number): Promise<Map<string, StoredEvent[]>> {
+    const out = new Map<string, StoredEvent[]>();
+    const live = windows.filter((w) => w.to > w.from);
+    if (live.length === 0) return out;
+    const generation = this.generation;
+    const rows = await selectRecentEventRows(this.db, live, limit);
+    const cache = generation === this.generation;
+    for (const row of rows) {
+      let stored = this.events.get(row.event_id);
+      if (!stored) {
+        stored = storedEventFromRow(row);
+        if (cache) this.events.set(row.event_id, stored);
+      }
+      let list = out.get(row.room_id);
+      if (!list) out.set(row.room_id, (list = []));
+      list.push(stored);
+    }
+    return out;
   }
 
   /** Events by id in the given order, skipping unknown ones. */

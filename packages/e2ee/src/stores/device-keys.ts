@@ -77,13 +77,27 @@ export async function oneTimeKeyCounts(db: Queryable, userId: string, deviceId: 
   return counts;
 }
 
-/** Algorithms whose fallback key has not been handed out yet. */
-export async function unusedFallbackKeyTypes(db: Queryable, userId: string, deviceId: string): Promise<string[]> {
-  const { rows } = await db.query<{ algorithm: string }>(
-    'SELECT algorithm FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND NOT used ORDER BY algorithm',
+export interface OneTimeKeysState {
+  counts: Record<string, number>;
+  /** Algorithms whose fallback key has not been handed out yet. */
+  unusedFallbackTypes: string[];
+}
+
+/** What every /sync reports of a device's keys, in one statement (sync reads it each time). */
+export async function oneTimeKeyCountsAndFallbacks(db: Queryable, userId: string, deviceId: string): Promise<OneTimeKeysState> {
+  const { rows } = await db.query<{ algorithm: string; n: number | string | null }>(
+    `SELECT algorithm, count(*) AS n FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2 GROUP BY algorithm
+     UNION ALL
+     SELECT algorithm, NULL FROM e2e_fallback_keys WHERE user_id = $1 AND device_id = $2 AND NOT used
+     ORDER BY algorithm`,
     [userId, deviceId],
   );
-  return rows.map((r) => r.algorithm);
+  const state: OneTimeKeysState = { counts: { signed_curve25519: 0 }, unusedFallbackTypes: [] };
+  for (const r of rows) {
+    if (r.n === null) state.unusedFallbackTypes.push(r.algorithm);
+    else state.counts[r.algorithm] = Number(r.n);
+  }
+  return state;
 }
 
 export interface StoredDeviceKeys {

@@ -55,10 +55,12 @@ export class PresenceSyncExtension implements SyncExtension {
       const fromPosition = since.get('presence').min;
       const fromEvents = since.get('events').min;
       const toEvents = to.get('events').min;
-      // Each query only when its stream moved: an idle long-poll round reads nothing.
+      // Each query only when its stream moved (and, where the worker knows, someone joined the user's rooms).
+      const { changes } = request;
+      const newCoMembers = toEvents > fromEvents && (!changes || changes.user('events') || changes.members(rooms));
       const [changed, joined] = await Promise.all([
         toPosition > fromPosition ? this.visibleChanges(userId, request.joinedRoomIds, fromPosition, toPosition) : [],
-        toEvents > fromEvents ? presenceOfNewCoMembers(this.db, userId, rooms, fromEvents, toEvents, toPosition) : [],
+        newCoMembers ? presenceOfNewCoMembers(this.db, userId, rooms, fromEvents, toEvents, toPosition) : [],
       ]);
       rows = uniqueByUser([...changed, ...joined]);
     }

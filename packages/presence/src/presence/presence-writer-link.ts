@@ -14,4 +14,6 @@ export interface PresenceWriterLink {
   syncStarted(userId: string, deviceId: string, setPresence: PresenceState | undefined): Promise<() => void>;
   /** The owner's PresenceService.set. */
   set(userId: string, state: PresenceState, statusMsg: string | null): Promise<void>;
+  /** Optional: shutdown, ends what the link keeps open on the owner. */
+  close?(): void;
 }

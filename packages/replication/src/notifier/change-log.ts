@@ -27,11 +27,14 @@ export class ChangeLog {
     list.push({ stream, instance, position });
   }
 
-  /** Something changed for `key` that `since` does not cover. */
-  changedSince(key: string, since: SyncToken): boolean {
+  /** Something changed for `key` (in `stream`, when given) that `since` does not cover. */
+  changedSince(key: string, since: SyncToken, stream?: SyncTokenStream): boolean {
     const list = this.changes.get(key);
     if (!list) return false;
-    for (const change of list) if (!since.get(change.stream).covers(change.position, change.instance)) return true;
+    for (const change of list) {
+      if (stream !== undefined && change.stream !== stream) continue;
+      if (!since.get(change.stream).covers(change.position, change.instance)) return true;
+    }
     return false;
   }
 

@@ -40,6 +40,8 @@ export class Notifier {
   private readonly byRoom = new WaiterIndex();
   private readonly roomChanges = new ChangeLog();
   private readonly userChanges = new ChangeLog();
+  /** Rooms' membership events (also in roomChanges): who joined or left, for what depends on co-members. */
+  private readonly memberChanges = new ChangeLog();
   private count = 0;
 
   /** Waiters currently registered. */
@@ -77,6 +79,23 @@ export class Notifier {
     return false;
   }
 
+  /** A row of `stream` named the user after `since`. */
+  userChangedSince(userId: string, since: SyncToken, stream: SyncTokenStream): boolean {
+    return this.userChanges.changedSince(userId, since, stream);
+  }
+
+  /** A row of `stream` named one of the rooms after `since`. */
+  roomsChangedSince(roomIds: Iterable<string>, since: SyncToken, stream: SyncTokenStream): boolean {
+    for (const roomId of roomIds) if (this.roomChanges.changedSince(roomId, since, stream)) return true;
+    return false;
+  }
+
+  /** A membership event of one of the rooms became visible after `since`. */
+  membersChangedSince(roomIds: Iterable<string>, since: SyncToken): boolean {
+    for (const roomId of roomIds) if (this.memberChanges.changedSince(roomId, since)) return true;
+    return false;
+  }
+
   /** Rows of `stream` by `instance` that just became visible, at positions up to `position`. */
   notify(stream: StreamName, instance: string, position: number, rows: readonly unknown[]): void {
     if (rows.length === 0 || !TOKEN_STREAMS.has(stream)) return;
@@ -90,6 +109,7 @@ export class Notifier {
         this.userChanges.record(userId, tokenStream, instance, position);
         this.wakeAll(this.byUser.get(userId));
       },
+      membership: (roomId) => this.memberChanges.record(roomId, tokenStream, instance, position),
     };
     for (const row of rows) routeRow(stream, row, visitor);
   }

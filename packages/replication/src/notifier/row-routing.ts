@@ -4,6 +4,8 @@ import type { EventStreamRow, RoomScopedRow, StreamName, UserScopedRow } from '.
 export interface RowVisitor {
   room(roomId: string): void;
   user(userId: string): void;
+  /** A membership event of the room (optional: only who tracks them asks). */
+  membership?(roomId: string): void;
 }
 
 /** Calls the visitor for every room and user `row` of `stream` should wake. */
@@ -13,7 +15,10 @@ export function routeRow(stream: StreamName, row: unknown, visit: RowVisitor): v
       const event = row as EventStreamRow;
       if (event.hidden) return; // advances positions, but nobody may see it
       visit.room(event.room_id);
-      if (event.type === 'm.room.member' && event.state_key) visit.user(event.state_key);
+      if (event.type === 'm.room.member' && event.state_key) {
+        visit.user(event.state_key);
+        visit.membership?.(event.room_id);
+      }
       return;
     }
     case 'receipts':

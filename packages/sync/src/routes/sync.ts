@@ -7,12 +7,12 @@
  * answers at once when one comes, or at the timeout with next_batch = `to`.
  */
 import { MatrixError } from '@lattice/core';
-import type { SyncToken } from '@lattice/replication';
 import { methodNotAllowed, requireAuth, requesterOf, type ClientApiContext } from '@lattice/client-api';
 import { Router, type Request, type Response } from 'express';
 import { UnreadCounter } from '../notifications/unread-counts.js';
 import { POSITION_WAIT_MS, type SyncServices } from '../services.js';
 import type { SyncExtension } from '../sync/extensions.js';
+import { knownChangesSince } from '../sync/known-changes.js';
 import { buildSync, type SyncDeps } from '../sync/sync-builder.js';
 import { parseSyncParams } from '../sync/sync-params.js';
 
@@ -20,15 +20,8 @@ export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices
   const router = Router();
   const { hub } = ctx.rooms;
   const deps: SyncDeps = { ctx, services, unread: new UnreadCounter(ctx.db), extensions };
-  // The Notifier has seen every change after this point: tokens at or past it can skip unchanged rooms.
+  // The Notifier has seen every change after this point: tokens at or past it can skip unchanged reads.
   const observedFrom = hub.currentToken();
-  const roomChangedSince = (since: SyncToken | undefined) => {
-    if (since === undefined || !since.isAtLeast(observedFrom)) return undefined;
-    // Presence rows name rooms only to wake the members' long-polls: they never change a room's own sections.
-    const roomSince = since.with('presence', hub.currentToken().get('presence'));
-    // No user is named: only the room's own changes count.
-    return (roomId: string) => hub.notifier.hasChangesSince('', new Set([roomId]), roomSince);
-  };
 
   async function sync(req: Request, res: Response): Promise<void> {
     const { userId, deviceId } = requesterOf(req);
@@ -52,7 +45,8 @@ export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices
     try {
       for (;;) {
         const to = hub.currentToken();
-        const result = await buildSync(deps, { ...request, since, to, roomChanged: roomChangedSince(since) });
+        const changes = knownChangesSince(hub.notifier, observedFrom, userId, since, to);
+        const result = await buildSync(deps, { ...request, since, to, changes });
         const remaining = deadline - Date.now();
         // full_state answers at once (sync.yaml), as does an initial sync.
         if (result.hasUpdates || since === undefined || params.fullState || remaining <= 0 || abort.signal.aborted) {

@@ -6,6 +6,7 @@
  */
 import type { CompiledFilter } from '@lattice/core';
 import type { StreamPosition, SyncToken, SyncTokenStream } from '@lattice/replication';
+import type { KnownChanges } from './known-changes.js';
 import type { SyncPresence } from './sync-params.js';
 
 export interface SyncExtensionRequest {
@@ -19,6 +20,8 @@ export interface SyncExtensionRequest {
   fullState: boolean;
   /** Rooms the user is joined to as of `to`, whether or not they appear in this response. */
   joinedRoomIds: ReadonlySet<string>;
+  /** What changed after `since`, when this worker knows (see KnownChanges): reads it rules out are skipped. */
+  changes?: KnownChanges;
 }
 
 export interface SyncContribution {

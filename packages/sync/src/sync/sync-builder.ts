@@ -25,6 +25,7 @@ import { ephemeralEvents, type EphemeralEvent } from './ephemeral.js';
 import { formatSyncEvent, type FormatContext } from './event-format.js';
 import { stateDelta, statesAt, statesAtTimelineStart } from './room-state.js';
 import type { SyncExtension } from './extensions.js';
+import type { KnownChanges } from './known-changes.js';
 import { strippedState } from './stripped-state.js';
 import { loadTimelines, type LoadedTimeline, type RoomWindow } from './timelines.js';
 
@@ -45,10 +46,10 @@ export interface SyncRequest {
   fullState: boolean;
   /**
    * Set when this worker's Notifier has seen every change after `since` (the
-   * token is from this worker's lifetime): rooms it reports unchanged are
-   * skipped without reading them, so an incremental sync costs O(changes).
+   * token is from this worker's lifetime): rooms and reads it rules out are
+   * skipped, so an incremental sync costs O(changes).
    */
-  roomChanged?: (roomId: string) => boolean;
+  changes?: KnownChanges;
 }
 
 export interface SyncResult {
@@ -76,19 +77,24 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   const { ctx, services } = deps;
   const { db } = ctx;
   const { store } = ctx.rooms;
-  const { userId, deviceId, since, to, filter, fullState } = req;
+  const { userId, deviceId, since, to, filter, fullState, changes } = req;
   const initial = since === undefined;
   const sinceEvents = since?.get('events').min ?? 0;
   const toEvents = to.get('events').min;
   const now = Date.now();
   if (initial) services.lazyMembers.reset(userId, deviceId);
 
+  // Without a membership event of the user since `since`, its memberships are the cached ones and none changed.
+  const ownMembershipsMoved = !changes || changes.user('events');
   const accountFrom = initial || fullState ? 0 : since!.get('account_data').min;
+  const accountTo = changes && !fullState && !changes.user('account_data') ? accountFrom : to.get('account_data').min;
   const [ignored, memberships, changed, accountData] = await Promise.all([
-    ignoredUsers(db, userId),
-    membershipsAt(deps, userId, toEvents),
-    initial ? Promise.resolve(new Set<string>()) : store.membershipChangesForUser(userId, sinceEvents, toEvents).then((c) => new Set(c.map((x) => x.roomId))),
-    accountDataBetween(db, userId, accountFrom, to.get('account_data').min),
+    services.ignoredUsers.get(userId, () => ignoredUsers(db, userId)),
+    membershipsAt(deps, userId, toEvents, initial || fullState || ownMembershipsMoved),
+    initial || !ownMembershipsMoved
+      ? Promise.resolve(new Set<string>())
+      : store.membershipChangesForUser(userId, sinceEvents, toEvents).then((c) => new Set(c.map((x) => x.roomId))),
+    accountDataBetween(db, userId, accountFrom, accountTo),
   ]);
   const accountDataRooms = new Set(accountData.map((row) => row.roomId));
   const atSince = changed.size > 0 ? await membershipsAsOf(db, userId, [...changed], sinceEvents) : new Map<string, MembershipAt>();
@@ -106,7 +112,7 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
     switch (m.membership) {
       case 'join': {
         const newly = initial || (changedHere && !wasJoined);
-        if (!newly && !fullState && req.roomChanged && !req.roomChanged(roomId) && !accountDataRooms.has(roomId)) break;
+        if (!newly && !fullState && changes && !changes.room(roomId) && !accountDataRooms.has(roomId)) break;
         timelineRooms.push({
           roomId,
           section: 'join',
@@ -163,7 +169,8 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
           ignored,
           typingSince: initial ? undefined : since!.get('typing').min,
           receiptsFrom,
-          receiptsTo: to.get('receipts').min,
+          // No receipt in the user's rooms since `since`: an empty window, nothing read.
+          receiptsTo: changes && !fullState && !changes.rooms('receipts', joinedIds) ? receiptsFrom : to.get('receipts').min,
         }),
   ]);
 
@@ -285,7 +292,7 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   const roomCount = Object.values(rooms).reduce((n, s) => n + Object.keys(s).length, 0);
   const joinedRoomIds = new Set([...memberships].filter(([, m]) => m.membership === 'join').map(([roomId]) => roomId));
   const contributions = await Promise.all(
-    deps.extensions.map((ext) => ext.contribute({ userId, deviceId, since, to, filter, fullState, joinedRoomIds })),
+    deps.extensions.map((ext) => ext.contribute({ userId, deviceId, since, to, filter, fullState, joinedRoomIds, ...(changes ? { changes } : {}) })),
   );
   // An extension that sent only part of its stream's rows holds next_batch back for that stream.
   let nextBatch = to;
@@ -311,9 +318,14 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   return { body, hasUpdates: roomCount > 0 || globalAccountData.length > 0 || extensionUpdates, roomIds: waitRooms };
 }
 
-/** The user's memberships as of the events position `at` (the current ones, unless they changed since). */
-async function membershipsAt(deps: SyncDeps, userId: string, at: number): Promise<Map<string, MembershipAt>> {
-  const current = await deps.ctx.rooms.store.roomsForUser(userId);
+/**
+ * The user's memberships as of the events position `at` (the current ones, unless they changed since).
+ * `fresh` reads them from the database even when cached: their forgotten flags are only cached
+ * for syncs that leave out departed rooms.
+ */
+async function membershipsAt(deps: SyncDeps, userId: string, at: number, fresh: boolean): Promise<Map<string, MembershipAt>> {
+  const { store } = deps.ctx.rooms;
+  const current = await deps.services.memberships.get(userId, () => store.roomsForUser(userId), fresh);
   const out = new Map<string, MembershipAt>();
   const newer: string[] = [];
   for (const m of current) {

@@ -8,7 +8,7 @@ import type { CompiledFilter } from '@lattice/core';
 import { isExpired } from '@lattice/client-api';
 import { assessVisibility, type RoomStore, type StoredEvent } from '@lattice/rooms';
 import type { Database } from '@lattice/storage';
-import { recentEventIds, type TimelineWindow } from '../stores/sync-reads.js';
+import type { TimelineWindow } from '../stores/sync-reads.js';
 
 export interface RoomWindow extends TimelineWindow {
   /** Stream position of the user's join when they are joined now: every later event is visible to them. */
@@ -67,14 +67,11 @@ export async function loadTimelines(opts: TimelineOptions, windows: readonly Roo
   }
   // Rooms whose batch filtered down below the limit read further back; rare, so a few rounds at most.
   for (let open = [...progress.values()].filter((p) => !p.exhausted); open.length > 0; open = open.filter((p) => !p.exhausted)) {
-    const found = await recentEventIds(
-      opts.db,
+    const found = await opts.store.recentEvents(
       open.map((p) => ({ roomId: p.window.roomId, from: p.window.from, to: p.below })),
       batch,
     );
-    const ids = [...found.values()].flatMap((r) => r.eventIds);
-    const events = await opts.store.getEvents(ids);
-    const batchEvents = open.map((p) => ({ p, events: (found.get(p.window.roomId)?.eventIds ?? []).flatMap((id) => events.get(id) ?? []) }));
+    const batchEvents = open.map((p) => ({ p, events: found.get(p.window.roomId) ?? [] }));
     await applyVisibility(opts, batchEvents);
     for (const { p, events: list } of batchEvents) consume(p, list, batch, limit, opts);
   }

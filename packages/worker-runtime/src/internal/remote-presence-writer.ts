@@ -4,12 +4,14 @@
  * client reader that is not the user's owner) go over the internal API to the
  * presence writer owning the user, carrying the user's write positions; the
  * call returns once this worker has seen the writer's positions, so the
- * /sync that set the presence carries it.
+ * /sync that set the presence carries it. A device's back-to-back syncs are
+ * forwarded as one (CoalescedPresenceSyncs).
  */
 import type { HomeserverConfig, Logger } from '@lattice/core';
 import type { PresenceState, PresenceWriterLink } from '@lattice/presence';
 import type { ReplicationHub, UserWritePositions } from '@lattice/replication';
 import { instanceUrl } from '../topology/instance-url.js';
+import { CoalescedPresenceSyncs } from './coalesced-presence-syncs.js';
 import { presenceWriterFor } from '../topology/shard.js';
 import { internalCall, type InternalClientOptions } from './internal-client.js';
 import type { PresenceSetArgs, PresenceSyncArgs } from './presence-endpoint.js';
@@ -30,6 +32,7 @@ const CATCH_UP_MS = 10_000;
 
 export class RemotePresenceWriter implements PresenceWriterLink {
   private readonly client: InternalClientOptions;
+  private readonly syncs = new CoalescedPresenceSyncs((userId, deviceId, setPresence) => this.forwardSync(userId, deviceId, setPresence));
 
   constructor(private readonly opts: RemotePresenceWriterOptions) {
     this.client = { urlOf: opts.urlOf, secret: opts.secret, hub: opts.hub, timeoutMs: TIMEOUT_MS, catchUpTimeoutMs: CATCH_UP_MS };
@@ -39,7 +42,16 @@ export class RemotePresenceWriter implements PresenceWriterLink {
     return presenceWriterFor(userId, this.opts.writers) === this.opts.instanceName;
   }
 
-  async syncStarted(userId: string, deviceId: string, setPresence: PresenceState | undefined): Promise<() => void> {
+  syncStarted(userId: string, deviceId: string, setPresence: PresenceState | undefined): Promise<() => void> {
+    return this.syncs.begin(userId, deviceId, setPresence);
+  }
+
+  /** Ends the forwarded syncs at once (shutdown): their users' devices stop counting as syncing. */
+  close(): void {
+    this.syncs.endAll();
+  }
+
+  private async forwardSync(userId: string, deviceId: string, setPresence: PresenceState | undefined): Promise<() => void> {
     const owner = presenceWriterFor(userId, this.opts.writers);
     const args: PresenceSyncArgs = setPresence === undefined ? { userId, deviceId } : { userId, deviceId, setPresence };
     const { syncId } = await internalCall<PresenceSyncArgs, { syncId: string }>(

@@ -61,6 +61,7 @@ export function clientFeatures(ctx: ClientApiContext, options: ClientFeaturesOpt
     presence,
     close: async () => {
       if (options.runsPresenceTimers) presence.stop();
+      options.presenceLink?.close?.();
       await push.close();
     },
   };
