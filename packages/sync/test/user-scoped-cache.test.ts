@@ -61,4 +61,15 @@ describe('UserScopedCache', () => {
     expect(await cache.get(ALICE, async () => 2, true)).toBe(2);
     expect(await cache.get(ALICE, async () => 3)).toBe(2);
   });
+
+  test('an entry older than maxAgeMs is loaded again (changes no row announces)', async () => {
+    const w = worker();
+    let now = 1_000;
+    const cache = new UserScopedCache<number>(w.notifier, w.current, 'account_data', 'test', 60_000, 10, () => now);
+    await cache.get(ALICE, async () => 1);
+    now += 59_999;
+    expect(await cache.get(ALICE, async () => 2)).toBe(1);
+    now += 1;
+    expect(await cache.get(ALICE, async () => 3)).toBe(3);
+  });
 });
