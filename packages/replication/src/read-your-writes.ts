@@ -13,6 +13,12 @@ export interface UserWritePositions {
   /** Merges: a stream's recorded position only moves forward. */
   record(userId: string, positions: WritePositions): Promise<void>;
   get(userId: string): Promise<WritePositions>;
+  /**
+   * Optional: another process already recorded these positions of the user
+   * for the current request (an event persister does for the sends it is
+   * given), so record() need not write them again.
+   */
+  noteRecorded?(userId: string, positions: WritePositions): void;
 }
 
 /** Raises each stream's position in `into` to the one in `positions` where that is later. */

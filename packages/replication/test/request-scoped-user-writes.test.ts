@@ -4,6 +4,11 @@ import { InProcessUserWritePositions, RequestScopedUserWrites, type WritePositio
 /** The shared store, counting its reads (each one a Redis round trip in the split). */
 class CountingStore extends InProcessUserWritePositions {
   reads = 0;
+  writes = 0;
+  override async record(userId: string, positions: WritePositions): Promise<void> {
+    this.writes++;
+    return super.record(userId, positions);
+  }
   override async get(userId: string): Promise<WritePositions> {
     this.reads++;
     return super.get(userId);
@@ -45,4 +50,24 @@ test('a position recorded by the request never lowers what its snapshot holds', 
     await writes.record('@a:x', { events: 4 });
     expect(await writes.get('@a:x')).toEqual({ events: 7 });
   });
+});
+
+test('positions another process recorded for the request are not written again; later ones are', async () => {
+  const store = new CountingStore();
+  const writes = new RequestScopedUserWrites(store);
+  await runWithRequestId('r1', async () => {
+    // The event persister recorded the send (in the shared store) and said so.
+    await store.record('@a:x', { events: 12 });
+    writes.noteRecorded('@a:x', { events: 12 });
+    await writes.record('@a:x', { events: 12 });
+    expect(store.writes).toBe(1);
+    expect(await writes.get('@a:x')).toEqual({ events: 12 });
+    await writes.record('@a:x', { events: 13 });
+    await writes.record('@a:x', { caches: 1 });
+    expect(store.writes).toBe(3);
+  });
+  // Another request, or none: nothing noted, every record writes.
+  await runWithRequestId('r2', () => writes.record('@a:x', { events: 12 }));
+  await writes.record('@a:x', { events: 12 });
+  expect(store.writes).toBe(5);
 });

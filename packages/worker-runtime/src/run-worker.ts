@@ -127,6 +127,7 @@ async function startInternalListener(
       persisterEndpoint({
         persister: services.localPersister,
         hub: services.rooms.hub,
+        userWrites: services.rooms.userWrites,
         instanceName: config.worker_name!,
         persisters: config.stream_writers.events,
         secret: config.worker_replication_secret!,

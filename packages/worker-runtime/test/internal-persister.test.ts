@@ -42,7 +42,7 @@ describe.each(['pglite', 'postgres'] as const)('internal persister API on %s', (
       calls.push(req.path.slice(INTERNAL_PREFIX.length));
       next();
     });
-    app.use(persisterEndpoint({ persister: rooms.persister, hub: rooms.hub, instanceName: 'p1', persisters: PERSISTERS, secret: SECRET, logger, maxBodyBytes: 1 << 20 }));
+    app.use(persisterEndpoint({ persister: rooms.persister, hub: rooms.hub, userWrites: rooms.userWrites, instanceName: 'p1', persisters: PERSISTERS, secret: SECRET, logger, maxBodyBytes: 1 << 20 }));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -79,6 +79,13 @@ describe.each(['pglite', 'postgres'] as const)('internal persister API on %s', (
     expect(sent.deduplicated).toBe(false);
     expect(rooms.hub.positions.current('events')).toBeGreaterThanOrEqual(sent.streamOrdering);
     expect((await rooms.store.getEvent(sent.event.event_id!))?.event.content).toEqual({ body: 'hi' });
+  });
+
+  it("the persister records a send as its sender's latest write before answering (read-your-writes)", async () => {
+    const roomId = await createOwnedRoom();
+    const sent = await remote.createEvent({ room_id: roomId, type: 'm.room.message', sender: creator, content: { body: 'mine' } });
+    expect((await rooms.userWrites.get(creator)).events).toBeGreaterThanOrEqual(sent.streamOrdering);
+    expect(sent).not.toHaveProperty('senderWriteRecorded');
   });
 
   it('a retried txnId returns the first event, marked deduplicated', async () => {

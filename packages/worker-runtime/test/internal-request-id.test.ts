@@ -31,7 +31,7 @@ describe.each(['pglite', 'postgres'] as const)('request ids across internal call
     const config = parseConfig('server_name: example.org\n', { env: {}, configDir: '/tmp' });
     rooms = await createRoomServices({ db, config, signingKey: generateSigningKey('a_test'), instanceName: 'p1', logger, flushDelayMs: 1 });
     const app = express();
-    app.use(persisterEndpoint({ persister: rooms.persister, hub: rooms.hub, instanceName: 'p1', persisters: ['p1'], secret: SECRET, logger, maxBodyBytes: 1 << 20 }));
+    app.use(persisterEndpoint({ persister: rooms.persister, hub: rooms.hub, userWrites: rooms.userWrites, instanceName: 'p1', persisters: ['p1'], secret: SECRET, logger, maxBodyBytes: 1 << 20 }));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

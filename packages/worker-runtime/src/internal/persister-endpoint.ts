@@ -3,12 +3,14 @@
  * readers forward room creation and event sends here. Each call first waits
  * (bounded) for the positions the caller sent, so the persister acts on
  * everything the caller's user already wrote, then answers with the positions
- * the write produced.
+ * the write produced. A send's position is recorded as its sender's latest
+ * write here (the sends of a group commit in one Redis write) and the answer
+ * says so, which spares the client reader that write.
  */
 import express, { type Router } from 'express';
 import { requestContext } from '@lattice/client-api';
 import { Errors, MatrixError, ROOM_VERSIONS, type Logger } from '@lattice/core';
-import type { ReplicationHub } from '@lattice/replication';
+import type { ReplicationHub, UserWritePositions } from '@lattice/replication';
 import type { CreateRoomOptions, EventDraft, EventPersisterApi, SendResult, TxnKey } from '@lattice/rooms';
 import { eventPersisterFor } from '../topology/shard.js';
 import { requireInternalSecret } from './internal-auth.js';
@@ -19,6 +21,8 @@ import { INTERNAL_PREFIX, type InternalOutcome } from './wire.js';
 export interface PersisterEndpointOptions {
   persister: EventPersisterApi;
   hub: ReplicationHub;
+  /** Read-your-writes positions: each send's is recorded for its sender before the answer. */
+  userWrites: UserWritePositions;
   /** This instance's name and the configured persisters: a send for a room another one owns is refused. */
   instanceName: string;
   persisters: readonly string[];
@@ -33,6 +37,9 @@ export interface CreateEventArgs {
   draft: EventDraft;
   txn?: TxnKey;
 }
+
+/** A send's answer: its result, and that the sender's write position is recorded (read-your-writes). */
+export type CreateEventAnswer = SendResult & { senderWriteRecorded?: boolean };
 
 const DEFAULT_CATCH_UP_MS = 10_000;
 
@@ -58,24 +65,26 @@ export function persisterEndpoint(opts: PersisterEndpointOptions): Router {
       (result) => ({ events: Math.max(0, ...result.events.map((e) => e.streamOrdering)) }),
     ),
   );
-  const createEvent = async (args: CreateEventArgs): Promise<SendResult> => {
+  const createEvent = async (args: CreateEventArgs): Promise<CreateEventAnswer> => {
     if (typeof args?.draft !== 'object' || args.draft === null) throw Errors.badJson('internal call: expected {draft, txn?}');
     const owner = eventPersisterFor(String(args.draft.room_id), opts.persisters);
     if (owner !== opts.instanceName) {
       // The caller's topology differs from ours (a config rollout in progress): never write another shard's room.
       throw new MatrixError(503, 'M_UNKNOWN', `room ${args.draft.room_id} belongs to event persister ${owner}`);
     }
-    return persister.createEvent(args.draft, args.txn ? { txn: args.txn } : undefined);
+    const result = await persister.createEvent(args.draft, args.txn ? { txn: args.txn } : undefined);
+    await opts.userWrites.record(args.draft.sender, { events: result.streamOrdering });
+    return { ...result, senderWriteRecorded: true };
   };
   router.post(
     `${INTERNAL_PREFIX}/persister/create_event`,
-    internalHandler<CreateEventArgs, SendResult>(hub, timeout, createEvent, (result) => ({ events: result.streamOrdering })),
+    internalHandler<CreateEventArgs, CreateEventAnswer>(hub, timeout, createEvent, (result) => ({ events: result.streamOrdering })),
   );
   // A client reader's sends of one turn (send-batcher.ts): each succeeds or fails on its own, and the
   // group commit writes those of different rooms in one statement.
   router.post(
     `${INTERNAL_PREFIX}/persister/create_events`,
-    internalHandler<{ items: CreateEventArgs[] }, Array<InternalOutcome<SendResult>>>(
+    internalHandler<{ items: CreateEventArgs[] }, Array<InternalOutcome<CreateEventAnswer>>>(
       hub,
       timeout,
       async ({ items }) => {

@@ -9,7 +9,7 @@ import type { ReplicationHub, UserWritePositions, WritePositions } from '@lattic
 import type { CreateRoomOptions, EventDraft, EventPersisterApi, SendResult, TxnKey } from '@lattice/rooms';
 import { eventPersisterFor } from '../topology/shard.js';
 import { internalCall, type InternalClientOptions } from './internal-client.js';
-import type { CreateEventArgs } from './persister-endpoint.js';
+import type { CreateEventAnswer, CreateEventArgs } from './persister-endpoint.js';
 import { SendBatcher } from './send-batcher.js';
 import type { InternalOutcome } from './wire.js';
 
@@ -46,7 +46,7 @@ export class RemoteEventPersister implements EventPersisterApi {
     this.sends = new SendBatcher({
       one: (instance, positions, args) => internalCall(this.client, instance, 'persister/create_event', positions, args),
       many: (instance, positions, items) =>
-        internalCall<{ items: CreateEventArgs[] }, Array<InternalOutcome<SendResult>>>(this.client, instance, 'persister/create_events', positions, { items }),
+        internalCall<{ items: CreateEventArgs[] }, Array<InternalOutcome<CreateEventAnswer>>>(this.client, instance, 'persister/create_events', positions, { items }),
     });
   }
 
@@ -68,7 +68,10 @@ export class RemoteEventPersister implements EventPersisterApi {
     const args: CreateEventArgs = opts?.txn ? { draft, txn: opts.txn } : { draft };
     // Read in the sender's own request (the positions are memoised per request).
     const positions: WritePositions = await this.opts.userWrites.get(draft.sender);
-    return this.sends.send(instance, positions, args);
+    const { senderWriteRecorded, ...result } = await this.sends.send(instance, positions, args);
+    // The persister recorded the send as the sender's latest write: the handler's afterWrite need not.
+    if (senderWriteRecorded) this.opts.userWrites.noteRecorded?.(draft.sender, { events: result.streamOrdering });
+    return result;
   }
 
   private async call<A, R>(instance: string, method: string, userId: string, args: A): Promise<R> {

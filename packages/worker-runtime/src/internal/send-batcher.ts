@@ -7,15 +7,14 @@
  * with no added wait: the batch closes at the end of the current turn.
  */
 import { raiseWritePositions, type WritePositions } from '@lattice/replication';
-import type { SendResult } from '@lattice/rooms';
 import { matrixErrorOf } from './internal-client.js';
-import type { CreateEventArgs } from './persister-endpoint.js';
+import type { CreateEventAnswer, CreateEventArgs } from './persister-endpoint.js';
 import type { InternalOutcome } from './wire.js';
 
 /** Makes the internal call for one send, or for a batch of them (positions: what each sender already wrote). */
 export interface SendTransport {
-  one(instance: string, positions: WritePositions, args: CreateEventArgs): Promise<SendResult>;
-  many(instance: string, positions: WritePositions, items: CreateEventArgs[]): Promise<Array<InternalOutcome<SendResult>>>;
+  one(instance: string, positions: WritePositions, args: CreateEventArgs): Promise<CreateEventAnswer>;
+  many(instance: string, positions: WritePositions, items: CreateEventArgs[]): Promise<Array<InternalOutcome<CreateEventAnswer>>>;
 }
 
 /** The persister endpoint refuses larger batches; a bigger turn is split. */
@@ -24,7 +23,7 @@ export const MAX_SENDS_PER_BATCH = 64;
 interface Queued {
   args: CreateEventArgs;
   positions: WritePositions;
-  resolve(result: SendResult): void;
+  resolve(result: CreateEventAnswer): void;
   reject(err: unknown): void;
 }
 
@@ -33,8 +32,8 @@ export class SendBatcher {
 
   constructor(private readonly transport: SendTransport) {}
 
-  send(instance: string, positions: WritePositions, args: CreateEventArgs): Promise<SendResult> {
-    return new Promise<SendResult>((resolve, reject) => {
+  send(instance: string, positions: WritePositions, args: CreateEventArgs): Promise<CreateEventAnswer> {
+    return new Promise<CreateEventAnswer>((resolve, reject) => {
       let queue = this.queues.get(instance);
       if (queue === undefined) {
         this.queues.set(instance, (queue = []));
@@ -59,7 +58,7 @@ export class SendBatcher {
     // The persister catches up with every sender's writes before it acts on any of them.
     const positions: WritePositions = {};
     for (const q of batch) raiseWritePositions(positions, q.positions);
-    let outcomes: Array<InternalOutcome<SendResult>>;
+    let outcomes: Array<InternalOutcome<CreateEventAnswer>>;
     try {
       outcomes = await this.transport.many(instance, positions, batch.map((q) => q.args));
     } catch (err) {
