@@ -104,6 +104,13 @@ describe('rooms sharded over event persisters', () => {
     expect(p1).toBeLessThan(1200);
   });
 
+  it('a remembered owner is the one computed afresh (one list kept, as the config keeps it)', () => {
+    const persisters = ['p1', 'p2', 'p3'];
+    const first = rooms.map((r) => eventPersisterFor(r, persisters));
+    expect(rooms.map((r) => eventPersisterFor(r, persisters))).toEqual(first);
+    expect(rooms.map((r) => eventPersisterFor(r, [...persisters]))).toEqual(first);
+  });
+
   it('adding a persister moves only the rooms it takes over', () => {
     for (const room of rooms) {
       const before = eventPersisterFor(room, ['p1', 'p2']);

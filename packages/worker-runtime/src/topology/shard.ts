@@ -6,6 +6,23 @@ import { createHash } from 'node:crypto';
  * and adding or removing an instance moves only the keys that it gains or loses.
  */
 export function rendezvousOwner(key: string, instances: readonly string[]): string {
+  // A hash per instance per call was measurable on a client reader's send path: owners are remembered
+  // per instance list (the config's arrays, which live as long as the process).
+  let owners = ownersByList.get(instances);
+  if (!owners) ownersByList.set(instances, (owners = new Map()));
+  let owner = owners.get(key);
+  if (owner === undefined) {
+    if (owners.size >= MAX_REMEMBERED) owners.clear();
+    owners.set(key, (owner = computeOwner(key, instances)));
+  }
+  return owner;
+}
+
+/** Owners remembered per instance list, at most this many (then forgotten at once: recomputing is cheap). */
+const MAX_REMEMBERED = 100_000;
+const ownersByList = new WeakMap<readonly string[], Map<string, string>>();
+
+function computeOwner(key: string, instances: readonly string[]): string {
   let best = instances[0]!;
   let bestWeight = -1n;
   for (const instance of instances) {
