@@ -154,6 +154,7 @@ async function run(persisters: number, port: number): Promise<void> {
     // One observer joined to every sender's room would need invites; instead each sender's own /sync on a sync worker.
     const observed: number[] = [];
     let observing = true;
+    let syncResponses = 0;
     const syncBase = `http://127.0.0.1:${cluster.state.processes.find((p) => p.name === 'sync-2')!.publicPort}`;
     const observers = senders.slice(0, 10).map(async (s) => {
       let since = (await api<{ next_batch: string }>(syncBase, s.token, 'GET', '/sync?timeout=0')).next_batch;
@@ -165,6 +166,7 @@ async function run(persisters: number, port: number): Promise<void> {
           `/sync?timeout=2000&since=${since}`,
         );
         const now = Date.now();
+        syncResponses++;
         for (const room of Object.values(r.rooms?.join ?? {})) for (const e of room.timeline.events) observed.push(now - e.origin_server_ts);
         since = r.next_batch;
       }
@@ -172,13 +174,19 @@ async function run(persisters: number, port: number): Promise<void> {
     const pids = cluster.state.processes.map((p) => [p.name, p.pid] as const);
     const cpuBefore = pids.map(([, pid]) => cpuSeconds(pid));
     const loadStart = Date.now();
+    const responsesBefore = syncResponses;
     const sent = await sendFor(base, senders, 5000);
     const loadRate = sent / ((Date.now() - loadStart) / 1000);
-    const cpuPerEvent = pids.map(([name, pid], i) => `${name} ${(((cpuSeconds(pid) - cpuBefore[i]!) * 1000) / sent).toFixed(2)}`);
+    const cpuUsed = pids.map(([, pid], i) => cpuSeconds(pid) - cpuBefore[i]!);
+    const cpuPerEvent = pids.map(([name], i) => `${name} ${((cpuUsed[i]! * 1000) / sent).toFixed(2)}`);
+    const responses = syncResponses - responsesBefore;
+    // The observers' sync worker also follows replication: its CPU per /sync includes that share.
+    const syncCpu = cpuUsed[pids.findIndex(([name]) => name === 'sync-2')]!;
     observing = false;
     await Promise.all(observers);
     console.log(`50 concurrent senders              ${loadRate.toFixed(0)} events/s`);
     console.log(`  CPU per event (ms): ${cpuPerEvent.join(', ')}`);
+    console.log(`  sync-2: ${responses} /sync responses, ${((syncCpu * 1000) / Math.max(1, responses)).toFixed(1)} ms of CPU per response`);
     console.log(`creation → /sync delivery (load)   p50 ${pct(observed, 50)} ms  p99 ${pct(observed, 99)} ms  (n=${observed.length})`);
 
     const follower = cluster.state.processes.find((p) => p.role === 'federation-sender')!;
