@@ -53,20 +53,20 @@ const EVENT_JOINS = `
 const SELECT_EVENTS = `SELECT ${EVENT_COLUMNS} FROM events e ${EVENT_JOINS} WHERE e.event_id = ANY($1::text[])`;
 
 /**
- * The newest $4 events of each window (room $1, positions ($2, $3]) a client
- * may see in a timeline (not rejected, soft-failed or outliers), newest first.
+ * As `e`, the newest $4 events of each window `w` (room $1, positions ($2, $3])
+ * that a client may see in a timeline (not rejected, soft-failed or outliers).
  */
-const SELECT_RECENT_EVENTS = `
-  SELECT ${EVENT_COLUMNS}
+const RECENT_IN_WINDOWS = `
   FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w (room_id, lo, hi)
   CROSS JOIN LATERAL (
     SELECT * FROM events x
     WHERE x.room_id = w.room_id AND x.stream_ordering > w.lo AND x.stream_ordering <= w.hi
       AND NOT x.outlier AND x.rejected_reason IS NULL AND NOT x.soft_failed
     ORDER BY x.stream_ordering DESC LIMIT $4
-  ) e
-  ${EVENT_JOINS}
-  ORDER BY w.room_id, e.stream_ordering DESC`;
+  ) e`;
+
+const SELECT_RECENT_EVENTS = `SELECT ${EVENT_COLUMNS} ${RECENT_IN_WINDOWS} ${EVENT_JOINS} ORDER BY w.room_id, e.stream_ordering DESC`;
+const SELECT_RECENT_EVENT_IDS = `SELECT w.room_id, e.event_id ${RECENT_IN_WINDOWS} ORDER BY w.room_id, e.stream_ordering DESC`;
 
 export interface EventWindow {
   roomId: string;
@@ -82,16 +82,32 @@ export async function selectEvents(db: Queryable, eventIds: readonly string[]): 
   return rows.map(storedEventFromRow);
 }
 
+const windowParams = (windows: readonly EventWindow[], limit: number): unknown[] => [
+  windows.map((w) => w.roomId),
+  windows.map((w) => w.from),
+  windows.map((w) => w.to),
+  limit,
+];
+
 /** Rows of the newest `limit` visible events of each window, newest first per room. */
 export async function selectRecentEventRows(db: Queryable, windows: readonly EventWindow[], limit: number): Promise<EventRow[]> {
-  if (windows.length === 0) return [];
-  const { rows } = await db.query<EventRow>(SELECT_RECENT_EVENTS, [
-    windows.map((w) => w.roomId),
-    windows.map((w) => w.from),
-    windows.map((w) => w.to),
-    limit,
-  ]);
-  return rows;
+  const live = windows.filter((w) => w.to > w.from);
+  if (live.length === 0) return [];
+  return (await db.query<EventRow>(SELECT_RECENT_EVENTS, windowParams(live, limit))).rows;
+}
+
+/** The ids alone of the newest `limit` visible events of each window, newest first (rooms without any are absent). */
+export async function selectRecentEventIds(db: Queryable, windows: readonly EventWindow[], limit: number): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const live = windows.filter((w) => w.to > w.from);
+  if (live.length === 0) return out;
+  const { rows } = await db.query<{ room_id: string; event_id: string }>(SELECT_RECENT_EVENT_IDS, windowParams(live, limit));
+  for (const r of rows) {
+    let ids = out.get(r.room_id);
+    if (!ids) out.set(r.room_id, (ids = []));
+    ids.push(r.event_id);
+  }
+  return out;
 }
 
 /** A RoomEvent from its stored wire JSON and its id columns. */

@@ -8,6 +8,7 @@ export * from './rooms.js';
 export * from './relations.js';
 export * from './redactions.js';
 export * from './lru.js';
+export { selectRecentEventIds, type EventWindow } from './event-rows.js';
 export * from './visibility/history-visibility.js';
 export * from './visibility/filter-events-for-user.js';
 export * from './visibility/room-read-access.js';

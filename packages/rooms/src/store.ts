@@ -125,10 +125,8 @@ export class RoomStore implements RoomStoreApi {
    */
   async recentEvents(windows: readonly EventWindow[], limit: number): Promise<Map<string, StoredEvent[]>> {
     const out = new Map<string, StoredEvent[]>();
-    const live = windows.filter((w) => w.to > w.from);
-    if (live.length === 0) return out;
     const generation = this.generation;
-    const rows = await selectRecentEventRows(this.db, live, limit);
+    const rows = await selectRecentEventRows(this.db, windows, limit);
     const cache = generation === this.generation;
     for (const row of rows) {
       let stored = this.events.get(row.event_id);

@@ -79,7 +79,7 @@ function deviceListWindow(req: SyncExtensionRequest, since: SyncToken): DeviceLi
   const deviceListsFrom = since.get('device_lists').min;
   const eventsFrom = since.get('events').min;
   const keysMoved = !changes || changes.user('device_lists') || changes.rooms('device_lists', joinedRoomIds);
-  const membersMoved = !changes || changes.user('events') || changes.members(joinedRoomIds);
+  const membersMoved = !changes || changes.coMembers(joinedRoomIds);
   return {
     deviceLists: { from: deviceListsFrom, to: keysMoved ? to.get('device_lists').max : deviceListsFrom },
     events: { from: eventsFrom, to: membersMoved ? to.get('events').max : eventsFrom },

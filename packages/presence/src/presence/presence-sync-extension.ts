@@ -57,7 +57,7 @@ export class PresenceSyncExtension implements SyncExtension {
       const toEvents = to.get('events').min;
       // Each query only when its stream moved (and, where the worker knows, someone joined the user's rooms).
       const { changes } = request;
-      const newCoMembers = toEvents > fromEvents && (!changes || changes.user('events') || changes.members(rooms));
+      const newCoMembers = toEvents > fromEvents && (!changes || changes.coMembers(rooms));
       const [changed, joined] = await Promise.all([
         toPosition > fromPosition ? this.visibleChanges(userId, request.joinedRoomIds, fromPosition, toPosition) : [],
         newCoMembers ? presenceOfNewCoMembers(this.db, userId, rooms, fromEvents, toEvents, toPosition) : [],

@@ -45,7 +45,8 @@ export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices
     try {
       for (;;) {
         const to = hub.currentToken();
-        const changes = knownChangesSince(hub.notifier, observedFrom, userId, since, to);
+        // full_state reads everything: no read is skipped for it.
+        const changes = params.fullState ? undefined : knownChangesSince(hub.notifier, observedFrom, userId, since, to);
         const result = await buildSync(deps, { ...request, since, to, changes });
         const remaining = deadline - Date.now();
         // full_state answers at once (sync.yaml), as does an initial sync.

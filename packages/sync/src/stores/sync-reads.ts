@@ -3,65 +3,20 @@
  * room rather than one per room (an initial sync of 100 rooms stays a handful
  * of round trips). Event bodies then come from RoomStore.getEvents (cached).
  */
+import { selectRecentEventIds } from '@lattice/rooms';
 import type { Queryable } from '@lattice/storage';
-
-/** Events a client may see in a timeline (as RoomStore: not rejected, soft-failed or outliers). */
-const VISIBLE = 'NOT e.outlier AND e.rejected_reason IS NULL AND NOT e.soft_failed';
-
-export interface TimelineWindow {
-  roomId: string;
-  /** Exclusive lower bound (0: from the start). */
-  from: number;
-  /** Inclusive upper bound. */
-  to: number;
-}
-
-export interface RecentEvents {
-  /** Newest first, at most `limit`. */
-  eventIds: string[];
-  streamOrderings: number[];
-}
-
-/** The newest `limit` visible events of each window, newest first (rooms without any are absent). */
-export async function recentEventIds(
-  db: Queryable,
-  windows: readonly TimelineWindow[],
-  limit: number,
-): Promise<Map<string, RecentEvents>> {
-  const out = new Map<string, RecentEvents>();
-  const live = windows.filter((w) => w.to > w.from);
-  if (live.length === 0) return out;
-  const { rows } = await db.query<{ room_id: string; event_id: string; stream_ordering: number }>(
-    `SELECT w.room_id, x.event_id, x.stream_ordering
-     FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w (room_id, lo, hi)
-     CROSS JOIN LATERAL (
-       SELECT e.event_id, e.stream_ordering FROM events e
-       WHERE e.room_id = w.room_id AND e.stream_ordering > w.lo AND e.stream_ordering <= w.hi AND ${VISIBLE}
-       ORDER BY e.stream_ordering DESC LIMIT $4
-     ) x
-     ORDER BY w.room_id, x.stream_ordering DESC`,
-    [live.map((w) => w.roomId), live.map((w) => w.from), live.map((w) => w.to), limit],
-  );
-  for (const r of rows) {
-    let recent = out.get(r.room_id);
-    if (!recent) out.set(r.room_id, (recent = { eventIds: [], streamOrderings: [] }));
-    recent.eventIds.push(r.event_id);
-    recent.streamOrderings.push(r.stream_ordering);
-  }
-  return out;
-}
 
 /** The newest visible event of each room at or before its position: where the state at that position is read. */
 export async function lastEventsAtOrBefore(
   db: Queryable,
   points: ReadonlyArray<{ roomId: string; at: number }>,
 ): Promise<Map<string, string>> {
-  const found = await recentEventIds(
+  const found = await selectRecentEventIds(
     db,
     points.map((p) => ({ roomId: p.roomId, from: 0, to: p.at })),
     1,
   );
-  return new Map([...found].map(([roomId, recent]) => [roomId, recent.eventIds[0]!]));
+  return new Map([...found].map(([roomId, ids]) => [roomId, ids[0]!]));
 }
 
 /** The highest stream position of any event of each room (to tell whether current state is still the state at a position). */

@@ -17,8 +17,8 @@ export interface KnownChanges {
   rooms(stream: SyncTokenStream, roomIds: Iterable<string>): boolean;
   /** Something for the room's own sections (timeline, state, receipts, typing, account data). */
   room(roomId: string): boolean;
-  /** A membership event of one of the rooms (someone joined, left, was invited…). */
-  members(roomIds: Iterable<string>): boolean;
+  /** Who shares these rooms with the user may differ: a membership event of the user's, or in one of the rooms. */
+  coMembers(roomIds: Iterable<string>): boolean;
 }
 
 /**
@@ -40,6 +40,6 @@ export function knownChangesSince(
     user: (stream) => notifier.userChangedSince(userId, since, stream),
     rooms: (stream, roomIds) => notifier.roomsChangedSince(roomIds, since, stream),
     room: (roomId) => notifier.hasChangesSince('', new Set([roomId]), roomSince),
-    members: (roomIds) => notifier.membersChangedSince(roomIds, since),
+    coMembers: (roomIds) => notifier.userChangedSince(userId, since, 'events') || notifier.membersChangedSince(roomIds, since),
   };
 }

@@ -46,8 +46,9 @@ export interface SyncRequest {
   fullState: boolean;
   /**
    * Set when this worker's Notifier has seen every change after `since` (the
-   * token is from this worker's lifetime): rooms and reads it rules out are
-   * skipped, so an incremental sync costs O(changes).
+   * token is from this worker's lifetime) and the sync is not full_state:
+   * rooms and reads it rules out are skipped, so an incremental sync costs
+   * O(changes).
    */
   changes?: KnownChanges;
 }
@@ -84,13 +85,14 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   const now = Date.now();
   if (initial) services.lazyMembers.reset(userId, deviceId);
 
-  // Without a membership event of the user since `since`, its memberships are the cached ones and none changed.
+  // Without a membership event of the user since `since`, its memberships are the cached ones and none changed
+  // (an initial or full_state sync has no `changes`: they always read afresh).
   const ownMembershipsMoved = !changes || changes.user('events');
   const accountFrom = initial || fullState ? 0 : since!.get('account_data').min;
-  const accountTo = changes && !fullState && !changes.user('account_data') ? accountFrom : to.get('account_data').min;
+  const accountTo = changes && !changes.user('account_data') ? accountFrom : to.get('account_data').min;
   const [ignored, memberships, changed, accountData] = await Promise.all([
     services.ignoredUsers.get(userId, () => ignoredUsers(db, userId)),
-    membershipsAt(deps, userId, toEvents, initial || fullState || ownMembershipsMoved),
+    membershipsAt(deps, userId, toEvents, ownMembershipsMoved),
     initial || !ownMembershipsMoved
       ? Promise.resolve(new Set<string>())
       : store.membershipChangesForUser(userId, sinceEvents, toEvents).then((c) => new Set(c.map((x) => x.roomId))),
@@ -112,7 +114,7 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
     switch (m.membership) {
       case 'join': {
         const newly = initial || (changedHere && !wasJoined);
-        if (!newly && !fullState && changes && !changes.room(roomId) && !accountDataRooms.has(roomId)) break;
+        if (!newly && changes && !changes.room(roomId) && !accountDataRooms.has(roomId)) break;
         timelineRooms.push({
           roomId,
           section: 'join',
@@ -170,7 +172,7 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
           typingSince: initial ? undefined : since!.get('typing').min,
           receiptsFrom,
           // No receipt in the user's rooms since `since`: an empty window, nothing read.
-          receiptsTo: changes && !fullState && !changes.rooms('receipts', joinedIds) ? receiptsFrom : to.get('receipts').min,
+          receiptsTo: changes && !changes.rooms('receipts', joinedIds) ? receiptsFrom : to.get('receipts').min,
         }),
   ]);
 

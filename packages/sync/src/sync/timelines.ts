@@ -6,11 +6,10 @@
  */
 import type { CompiledFilter } from '@lattice/core';
 import { isExpired } from '@lattice/client-api';
-import { assessVisibility, type RoomStore, type StoredEvent } from '@lattice/rooms';
+import { assessVisibility, type EventWindow, type RoomStore, type StoredEvent } from '@lattice/rooms';
 import type { Database } from '@lattice/storage';
-import type { TimelineWindow } from '../stores/sync-reads.js';
 
-export interface RoomWindow extends TimelineWindow {
+export interface RoomWindow extends EventWindow {
   /** Stream position of the user's join when they are joined now: every later event is visible to them. */
   joinedAt?: number;
 }
