@@ -6,6 +6,7 @@ export * from './state-res/index.js';
 export * from './encoding/base64.js';
 export * from './json/canonical-json.js';
 export * from './json/parse-json-strict.js';
+export * from './json/parse-json-sliced.js';
 export * from './crypto/ed25519.js';
 export * from './crypto/ed25519-verify-pool.js';
 export * from './crypto/sha256.js';

@@ -294,6 +294,16 @@ describe.each(DB_KINDS)('federation transport over TLS (%s)', (kind) => {
       expect(b.tlsConnections).toBe(before + 1);
     });
 
+    it('read a large answer (a big room\'s send_join is tens of MB) whole, parsed a piece at a time', async () => {
+      const ks = await keyServer('c.test');
+      const pdu = (i: number) => ({ type: 'm.room.member', state_key: `@u${i}:c.test`, content: { membership: 'join', displayname: `"U" \\ ${i} 😀` } });
+      const big = { state: Array.from({ length: 20_000 }, (_, i) => pdu(i)), auth_chain: [pdu(-1)], origin: 'c.test', n: 1 };
+      ks.respond = () => big;
+      const answer = await a.transport.client.request<typeof big>({ method: 'GET', destination: ks.serverName, path: keysPath });
+      expect(JSON.stringify(big).length).toBeGreaterThan(2 ** 20);
+      expect(answer).toEqual(big);
+    });
+
     it('reach an IP literal server name, whose certificate carries the IP', async () => {
       const keys = await a.transport.client.request<{ server_name: string }>({ method: 'GET', destination: `127.0.0.1:${b.port}`, path: keysPath });
       expect(keys.server_name).toBe(b.serverName);

@@ -5,7 +5,7 @@
  * federation_domain_whitelist allows.
  */
 import https from 'node:https';
-import { OutboundError, safeFetch, type SigningKey } from '@lattice/core';
+import { OutboundError, parseJsonSliced, safeFetch, type SigningKey } from '@lattice/core';
 import { FederationRequestError, type FederationClient, type FederationRequest } from '../api.js';
 import { ServerResolutionError, type ServerResolver } from '../discovery/server-resolver.js';
 import type { OutboundSettings } from './outbound-settings.js';
@@ -51,7 +51,8 @@ export class FederationHttpClient implements FederationClient {
     const res = await this.requestRaw(req);
     let json: unknown;
     try {
-      json = res.body.length === 0 ? undefined : JSON.parse(res.body.toString('utf8'));
+      // Large answers (send_join for a big room) are parsed a piece at a time, giving the event loop turns.
+      json = res.body.length === 0 ? undefined : await parseJsonSliced(res.body);
     } catch {
       json = undefined;
     }
