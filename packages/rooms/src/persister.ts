@@ -218,7 +218,8 @@ export class EventPersister implements EventPersisterApi {
   private async writerFor(roomId: string): Promise<RoomWriterState> {
     let room = this.writers.get(roomId);
     if (room === undefined) {
-      room = await loadWriterState(this.ctx.db, roomId);
+      // PGlite runs each statement on this thread: a large room's state is read in short pages there.
+      room = await loadWriterState(this.ctx.db, roomId, this.ctx.db.kind === 'pglite' ? 500 : undefined);
       if (room === undefined) throw Errors.notFound(`Unknown room ${roomId}`);
       this.writers.set(roomId, room);
     }

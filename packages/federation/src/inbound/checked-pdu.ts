@@ -46,3 +46,21 @@ export async function checkReceivedPdus(values: unknown, version: RoomVersion, k
   while (inFlight.length > 0) await takeOldest();
   return out;
 }
+
+/**
+ * A send_join answer's state and auth chain, checked. Each raw list is let go of once
+ * checked (deleted from the answer): a large room's are tens of megabytes, and what stays
+ * alive through the join is what every garbage collection of it walks.
+ */
+export async function checkJoinAnswer(
+  answer: { state?: unknown; auth_chain?: unknown },
+  version: RoomVersion,
+  keyRing: KeyRing,
+  roomId: string,
+): Promise<{ state: RoomEvent[]; authChain: RoomEvent[] }> {
+  const state = await checkReceivedPdus(answer.state, version, keyRing, roomId);
+  delete answer.state;
+  const authChain = await checkReceivedPdus(answer.auth_chain, version, keyRing, roomId);
+  delete answer.auth_chain;
+  return { state, authChain };
+}

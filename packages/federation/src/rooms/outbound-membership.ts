@@ -28,7 +28,7 @@ import {
 } from '@lattice/core';
 import type { RemoteMembership } from '@lattice/client-api';
 import { FederationRequestError, type FederationDeps } from '../api.js';
-import { checkReceivedPdu, checkReceivedPdus } from '../inbound/checked-pdu.js';
+import { checkJoinAnswer, checkReceivedPdu } from '../inbound/checked-pdu.js';
 import { asClientError } from '../transport/client-facing-error.js';
 import { membershipTemplate } from './event-template.js';
 import { remoteEventsOf } from './remote-events.js';
@@ -60,10 +60,7 @@ export class OutboundMembership implements RemoteMembership {
         const checked = await checkReceivedPdu(answer['event'], version, this.deps.keyRing, roomId);
         if (checked.ok && checked.event.event_id === event.event_id) join = checked.event;
       }
-      const [state, authChain] = await Promise.all([
-        checkReceivedPdus(answer['state'], version, this.deps.keyRing, roomId),
-        checkReceivedPdus(answer['auth_chain'], version, this.deps.keyRing, roomId),
-      ]);
+      const { state, authChain } = await checkJoinAnswer(answer, version, this.deps.keyRing, roomId);
       const result = await remoteEventsOf(this.deps.ctx).joinRoom({ version, join, state, authChain });
       return { streamOrdering: result.streamOrdering };
     });

@@ -184,8 +184,8 @@ export class RemoteEventPersister implements RemoteEventsApi {
    */
   joinRoom(input: RemoteJoin): Promise<SendResult> {
     const roomId = input.join.room_id;
-    // The room's state is replaced wholesale: the writer state is reloaded afterwards.
-    return this.persister.exclusive(roomId, async () => ({ result: await this.joinLocked(input), room: undefined }));
+    // The room's state is replaced wholesale, and the writer state with it.
+    return this.persister.exclusive(roomId, () => this.joinLocked(input));
   }
 
   // ---- accepting events into the DAG
@@ -581,7 +581,7 @@ export class RemoteEventPersister implements RemoteEventsApi {
     return { results, positions };
   }
 
-  private async joinLocked(input: RemoteJoin): Promise<SendResult> {
+  private async joinLocked(input: RemoteJoin): Promise<{ result: SendResult; room: RoomWriterState }> {
     const { version, join } = input;
     const roomId = join.room_id;
     const slicer = new TimeSlicer(SLICE_MS);
@@ -594,6 +594,14 @@ export class RemoteEventPersister implements RemoteEventsApi {
 
     const writer = this.ctx.hub.writer('events');
     const positions = new Map<string, number>();
+    // The writer state after the join, made from what is written: reading back a large room's state would stall.
+    const room: RoomWriterState = {
+      roomId,
+      version,
+      state: new Map(),
+      extremities: [{ eventId: join.event_id, depth: join.depth, ref: eventReference(join, version) }],
+      stateGroup: undefined,
+    };
     try {
       await this.ctx.db.transaction(async (tx) => {
         const outliers = await this.writeOutliers(roomId, [...input.authChain, ...input.state], version, [], tx);
@@ -608,14 +616,19 @@ export class RemoteEventPersister implements RemoteEventsApi {
         for (const [key, e] of byKey) {
           if (outliers.results.get(e.event_id)?.outcome !== 'rejected') {
             ids.set(key, e.event_id);
+            room.state.set(key, e);
             state.push(e);
             if (e.type === 'm.room.member' && e.state_key !== join.state_key && serverNameOf(e.state_key!) === this.ctx.config.server_name) local.push(e);
           }
           await slicer.pass();
         }
-        const before = ids.get(stateKeyOf('m.room.member', join.state_key!)) ?? null;
-        ids.set(stateKeyOf('m.room.member', join.state_key!), join.event_id);
+        const joinKey = stateKeyOf('m.room.member', join.state_key!);
+        const before = ids.get(joinKey) ?? null;
+        ids.set(joinKey, join.event_id);
+        room.state.set(joinKey, join);
         const group = await new StateGroupStore(tx).storeLargeSnapshot(roomId, ids, this.statementRows());
+        room.stateGroup = group;
+        room.stateIds = ids;
         // A rejoin replaces whatever this server last knew of the room.
         await tx.query('DELETE FROM current_state_events WHERE room_id = $1', [roomId]);
         const { rows } = await tx.query<{ event_id: string }>('DELETE FROM event_forward_extremities WHERE room_id = $1 RETURNING event_id', [roomId]);
@@ -640,7 +653,7 @@ export class RemoteEventPersister implements RemoteEventsApi {
     }
     // The join's row drops the room's cached state; the tens of thousands of outliers need none.
     this.publish(positions, [join]);
-    return { event: join, streamOrdering: positions.get(join.event_id)!, deduplicated: false };
+    return { result: { event: join, streamOrdering: positions.get(join.event_id)!, deduplicated: false }, room };
   }
 
   // ---- shared
