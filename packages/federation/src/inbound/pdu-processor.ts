@@ -72,8 +72,10 @@ export class PduProcessor {
         for (const row of rows) this.settle(row.id, { eventId: row.eventId, outcome: 'missing_prev_events', reason: 'internal error; will be retried' });
         throw err;
       }
-      await this.staging.remove(rows.map((r) => r.id));
+      // Handled means committed: the waiting transactions are answered while the rows are removed
+      // (a crash before the removal handles them again, as duplicates).
       rows.forEach((row, i) => this.settle(row.id, results[i]!));
+      await this.staging.remove(rows.map((r) => r.id));
       // A short read took all there was: rows staged since came with a kick, which drains again.
       if (rows.length < DRAIN_BATCH) return;
     }

@@ -23,12 +23,15 @@ export function sendTransactionHandler(deps: FederationDeps, processor: PduProce
   const inFlight = new Map<string, Promise<string>>();
 
   async function handle(origin: string, txnId: string, body: Record<string, unknown>): Promise<string> {
+    const pdus = body['pdus'] as unknown[];
+    // The PDUs are checked while the database says whether the transaction was answered before (rarely).
+    const checking = Promise.all(pdus.map((pdu) => checkOne(origin, pdu)));
+    checking.catch(() => undefined); // awaited below unless answered before
     const previous = await processor.staging.answered(origin, txnId);
     if (previous !== undefined) return previous;
-    const pdus = body['pdus'] as unknown[];
     const results: Record<string, PduResult> = {};
     const staged: Array<{ event: RoomEvent }> = [];
-    const checked = await Promise.all(pdus.map((pdu) => checkOne(origin, pdu)));
+    const checked = await checking;
     for (const c of checked) {
       if ('event' in c) staged.push({ event: c.event });
       else if (c.eventId !== undefined) results[c.eventId] = { error: c.error }; // else: no id to report it under

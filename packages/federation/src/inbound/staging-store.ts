@@ -39,10 +39,13 @@ export class StagingStore {
          ON CONFLICT (origin, txn_id) DO NOTHING
        )
        INSERT INTO federation_staged_pdus (origin, txn_id, room_id, event_id, pdu_json, received_ts)
-       SELECT $1, $2, p.room, p.id, p.json, $3 FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS p (room, id, json, ord)
+       SELECT $1, $2, p.room, p.id, p.json, $3
+       FROM unnest($4::text[], $5::text[], ARRAY(SELECT j.v FROM json_array_elements_text($6::json) WITH ORDINALITY AS j (v, n) ORDER BY j.n))
+         WITH ORDINALITY AS p (room, id, json, ord)
        ORDER BY p.ord
        RETURNING id`,
-      [origin, txnId, now, pdus.map((p) => p.roomId), pdus.map((p) => p.eventId), pdus.map((p) => p.pduJson)],
+      // The PDUs' JSON as one JSON array: node-postgres escapes each text[] element with regular expressions.
+      [origin, txnId, now, pdus.map((p) => p.roomId), pdus.map((p) => p.eventId), JSON.stringify(pdus.map((p) => p.pduJson))],
     );
     return rows.map((r) => Number(r.id));
   }
