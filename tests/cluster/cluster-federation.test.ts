@@ -119,6 +119,21 @@ test("a cluster user joins a single-server user's room over federation; messages
   await chat(alice, bob, roomId, 'thanks bob, sent from the cluster');
 }, 4 * BOUND_MS);
 
+test('an invite received out of band, then the invitee joins at once, without waiting for their sync (the race Synapse fixed in #18075)', async () => {
+  // The inviter's /invite returns once the invitee's server accepted the invite; the invitee then joins
+  // straight away, naming no server: their server must already know the invite (and through it, where to join).
+  const { room_id: toCluster } = await bob.createRoom({ name: 'Invite-only, single server', preset: 'private_chat' as never });
+  await bob.invite(toCluster, alice.getUserId()!);
+  await alice.joinRoom(toCluster);
+  await eventually('bob sees alice join', () => membershipOf(bob, toCluster, alice.getUserId()!) === 'join', BOUND_MS);
+
+  const { room_id: toSingle } = await alice.createRoom({ name: 'Invite-only, cluster', preset: 'private_chat' as never });
+  await alice.invite(toSingle, bob.getUserId()!);
+  await bob.joinRoom(toSingle);
+  await eventually('alice sees bob join', () => membershipOf(alice, toSingle, bob.getUserId()!) === 'join', BOUND_MS);
+  await chat(bob, alice, toSingle, 'joined the moment I was invited');
+}, 4 * BOUND_MS);
+
 async function typingAndReceipt(from: MatrixClient, to: MatrixClient, roomId: string): Promise<void> {
   // Typing lives on one client reader of the cluster; it reaches the other server as an m.typing EDU.
   await from.sendTyping(roomId, true, 30_000);
