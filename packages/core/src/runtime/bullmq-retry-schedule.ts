@@ -76,9 +76,9 @@ export class BullMqRetrySchedule implements RetrySchedule {
     await this.queue.close();
   }
 
-  /** The calls waiting for their time (operators, tests). */
+  /** The calls not yet handled: waiting for their time, or due and waiting for the handler (operators, tests). */
   async pending(): Promise<DueJob[]> {
-    return (await this.queue.getDelayed()).map((job) => job.data);
+    return (await this.queue.getJobs(['delayed', 'wait', 'prioritized'])).map((job) => job.data);
   }
 
   /** Removes every key of this queue from Redis (operators, tests). */
