@@ -8,6 +8,8 @@
  *  - delivery latency without load: one message at a time, to ANOTHER user's
  *    long-poll on a sync worker (the path of issue 4: client reader → persister
  *    → Redis → sync worker),
+ *  - replication delay under that load: a writer's publish to each worker's
+ *    receipt, from the workers' own lattice_replication_delay_seconds,
  *  - the CPU an idle worker (the federation sender, following replication)
  *    spends while 40 events/s are sent.
  */
@@ -19,13 +21,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { keepAliveAgent, requestJson } from './lib/keep-alive-client.js';
+import { bucketDelta, observations, quantile, scrapeHistogram, sumBuckets, type Buckets } from './lib/prometheus-histogram.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ADMIN_URL = process.env.LATTICE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface State {
   url: string;
-  processes: Array<{ name: string; role: string; pid: number; publicPort?: number }>;
+  processes: Array<{ name: string; role: string; pid: number; publicPort?: number; metricsPort: number }>;
 }
 
 async function startCluster(persisters: number, port: number): Promise<{ state: State; stop(): Promise<void> }> {
@@ -118,6 +121,26 @@ async function sendFor(base: string, senders: Array<{ token: string; roomId: str
   return sent;
 }
 
+const DELAY_HISTOGRAM = 'lattice_replication_delay_seconds';
+const scrapeDelays = (state: State): Promise<Buckets[]> =>
+  Promise.all(state.processes.map((p) => scrapeHistogram(`http://127.0.0.1:${p.metricsPort}/metrics`, DELAY_HISTOGRAM)));
+
+/**
+ * Sends as the load phase will until the rate stops rising (within 5%), for at least 2 and at most 15 windows
+ * of 3 s: a fresh process runs interpreted and then compiles its hot paths (each of the cluster's processes on
+ * the same 2 cores), which takes far longer than one short window. Prints each window's rate.
+ */
+async function warmUp(base: string, senders: Array<{ token: string; roomId: string }>): Promise<void> {
+  const rates: number[] = [];
+  for (let window = 0; window < 15; window++) {
+    const start = Date.now();
+    rates.push((await sendFor(base, senders, 3000)) / ((Date.now() - start) / 1000));
+    const [previous, last] = rates.slice(-2);
+    if (rates.length >= 2 && last! < previous! * 1.05) break;
+  }
+  console.log(`warm-up (events/s per 3 s window)  ${rates.map((r) => r.toFixed(0)).join(' → ')}`);
+}
+
 function pct(samples: number[], p: number): string {
   const sorted = [...samples].sort((a, b) => a - b);
   return (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(1);
@@ -136,7 +159,7 @@ async function run(persisters: number, port: number): Promise<void> {
     console.log(`\n### ${persisters} event persister${persisters > 1 ? 's' : ''} (through nginx)`);
     const solo = await user(base, `solo${persisters}`);
     const senders = await Promise.all(Array.from({ length: 50 }, (_, i) => user(base, `s${persisters}_${i}`)));
-    await sendFor(base, senders, 3000); // warm-up: a running server's code is compiled and its caches filled
+    await warmUp(base, senders); // a running server's code is compiled and its caches filled
     for (let i = 0; i < 20; i++) await send(base, solo);
     const latencies: number[] = [];
     const seqStart = Date.now();
@@ -172,6 +195,7 @@ async function run(persisters: number, port: number): Promise<void> {
       }
     });
     const pids = cluster.state.processes.map((p) => [p.name, p.pid] as const);
+    const delaysBefore = await scrapeDelays(cluster.state);
     const cpuBefore = pids.map(([, pid]) => cpuSeconds(pid));
     const loadStart = Date.now();
     const responsesBefore = syncResponses;
@@ -180,6 +204,7 @@ async function run(persisters: number, port: number): Promise<void> {
     const cpuUsed = pids.map(([, pid], i) => cpuSeconds(pid) - cpuBefore[i]!);
     const cpuPerEvent = pids.map(([name], i) => `${name} ${((cpuUsed[i]! * 1000) / sent).toFixed(2)}`);
     const responses = syncResponses - responsesBefore;
+    const delays = (await scrapeDelays(cluster.state)).map((after, i) => bucketDelta(delaysBefore[i]!, after));
     // The observers' sync worker also follows replication: its CPU per /sync includes that share.
     const syncCpu = cpuUsed[pids.findIndex(([name]) => name === 'sync-2')]!;
     observing = false;
@@ -187,6 +212,11 @@ async function run(persisters: number, port: number): Promise<void> {
     console.log(`50 concurrent senders              ${loadRate.toFixed(0)} events/s`);
     console.log(`  CPU per event (ms): ${cpuPerEvent.join(', ')}`);
     console.log(`  sync-2: ${responses} /sync responses, ${((syncCpu * 1000) / Math.max(1, responses)).toFixed(1)} ms of CPU per response`);
+    const ms = (buckets: Buckets, q: number) => (quantile(buckets, q) * 1000).toFixed(1);
+    const all = sumBuckets(delays);
+    const perWorker = delays.map((d, i) => `${pids[i]![0]} ${ms(d, 0.99)}`).join(', ');
+    console.log(`replication delay (load)           p50 ${ms(all, 0.5)} ms  p99 ${ms(all, 0.99)} ms  (n=${observations(all)} messages received, all workers)`);
+    console.log(`  p99 per worker (ms): ${perWorker}`);
     console.log(`creation → /sync delivery (load)   p50 ${pct(observed, 50)} ms  p99 ${pct(observed, 99)} ms  (n=${observed.length})`);
 
     const follower = cluster.state.processes.find((p) => p.role === 'federation-sender')!;

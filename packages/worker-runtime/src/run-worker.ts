@@ -62,7 +62,14 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
   const db = await openDatabase(config.database, config.config_dir, { applicationName, logger });
   await migrate(db);
   const signingKey = await loadSigningKey(config.signing_key_path);
-  const services = await createWorkerServices({ config, db, signingKey, logger, applicationName });
+  const services = await createWorkerServices({
+    config,
+    db,
+    signingKey,
+    logger,
+    applicationName,
+    replicationDelay: (seconds) => metrics.observeReplicationDelay(seconds),
+  });
   const offMetrics = registerReplicationMetrics(services.rooms.hub, metrics);
   const offDbMetrics = registerDatabaseMetrics(metrics, db);
   // Each sender reports its own destinations' backlog: the sum over instances is the server's.

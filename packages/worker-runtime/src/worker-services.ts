@@ -49,6 +49,8 @@ export interface WorkerServicesOptions {
   logger: Logger;
   /** The application_name of this process's connections (fencingTag): enables stream-writer fencing. */
   applicationName?: string;
+  /** Told how long each replication message took to arrive (the metrics' histogram). */
+  replicationDelay?: (seconds: number) => void;
 }
 
 export function redisOptions(config: HomeserverConfig): RedisOptions {
@@ -57,10 +59,10 @@ export function redisOptions(config: HomeserverConfig): RedisOptions {
 }
 
 export async function createWorkerServices(opts: WorkerServicesOptions): Promise<WorkerServices> {
-  const { config, db, signingKey, logger, applicationName } = opts;
+  const { config, db, signingKey, logger, applicationName, replicationDelay } = opts;
   const instanceName = config.worker_name!;
   const namespace = `lattice:${config.server_name}`;
-  const transport = new RedisTransport({ redis: redisOptions(config), namespace, logger });
+  const transport = new RedisTransport({ redis: redisOptions(config), namespace, logger, ...(replicationDelay ? { onDelay: replicationDelay } : {}) });
   // Auto-pipelined: the commands of requests handled in one event-loop turn share one write (a system call each).
   const redis = new (ioredis().Redis)({ ...redisOptions(config), lazyConnect: false, enableAutoPipelining: true });
   redis.on('error', (err) => logger.warn({ err }, 'redis connection error'));

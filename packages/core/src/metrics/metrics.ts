@@ -42,6 +42,8 @@ export interface Metrics {
    * multi-writer stream apart. `read` is called once per gauge per scrape, so keep it cheap.
    */
   registerStreamGauges(stream: string, read: Reader<StreamSample>, writer?: string): () => void;
+  /** Record the time a replication message took from its writer's publish to its receipt here. */
+  observeReplicationDelay(seconds: number): void;
   /** Report a queue's depth (e.g. a BullMQ queue's waiting jobs) at each scrape. */
   registerQueueDepth(queue: string, read: Reader<number>): () => void;
   /** Report a database pool's connections (pg.Pool: totalCount, idleCount, waitingCount) at each scrape. */
@@ -57,6 +59,8 @@ export interface Metrics {
 
 /** Long enough for a /sync long-poll (30 s by default) to land in a bucket of its own. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Replication delays are sub-millisecond when idle; the buckets around 20 ms tell a p99 target apart. */
+const REPLICATION_DELAY_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /**
  * How often the event-loop delay is sampled (prom-client's nodejs_eventloop_lag_* and our gauge, on the same
@@ -80,6 +84,13 @@ export function createMetrics(role: string): Metrics {
     registers: [registry],
   });
 
+  const replicationDelay = new Histogram({
+    name: 'lattice_replication_delay_seconds',
+    help: 'Time from a replication message being published by its writer to its receipt by this process (same-machine clocks)',
+    buckets: REPLICATION_DELAY_BUCKETS,
+    registers: [registry],
+  });
+
   const position = new SampledGauge(registry, 'lattice_stream_position', 'Stream position processed by this process', ['stream', 'writer']);
   const lag = new SampledGauge(registry, 'lattice_stream_lag', 'Positions this process is behind the stream head', ['stream', 'writer']);
   const queueDepth = new SampledGauge(registry, 'lattice_queue_depth', 'Jobs waiting in a queue', ['queue']);
@@ -96,6 +107,9 @@ export function createMetrics(role: string): Metrics {
     httpRequestDuration,
     observeHttpRequest(method, route, status, seconds) {
       httpRequestDuration.observe({ method, route, status: String(status) }, seconds);
+    },
+    observeReplicationDelay(seconds) {
+      replicationDelay.observe(seconds);
     },
     registerStreamGauges(stream, read, writer = '') {
       const labels = { stream, writer };

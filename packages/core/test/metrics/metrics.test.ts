@@ -139,3 +139,14 @@ test('each process gets its own registry', async () => {
     other.close();
   }
 });
+
+test('replication delays land in the histogram, in buckets fine enough for a 20 ms target', async () => {
+  metrics.observeReplicationDelay(0.0004);
+  metrics.observeReplicationDelay(0.018);
+  metrics.observeReplicationDelay(0.3);
+  const text = await scrape();
+  expect(values(text, 'lattice_replication_delay_seconds_count')).toEqual([3]);
+  expect(values(text, 'lattice_replication_delay_seconds_bucket', { le: '0.0005' })).toEqual([1]);
+  expect(values(text, 'lattice_replication_delay_seconds_bucket', { le: '0.02' })).toEqual([2]);
+  expect(values(text, 'lattice_replication_delay_seconds_bucket', { le: '0.5' })).toEqual([3]);
+});

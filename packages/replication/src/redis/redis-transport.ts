@@ -12,16 +12,25 @@ export interface RedisTransportOptions {
   /** Names the channel, so several servers (or tests) can share one Redis: `<namespace>:replication`. */
   namespace: string;
   logger?: Logger;
+  /** Told, for each message from another process, the seconds since its first update was published there. */
+  onDelay?: (seconds: number) => void;
 }
 
 /**
  * What goes over the channel: the sending transport's id (to skip our own
- * echo) and the update, or the updates of one event-loop turn in publish order.
+ * echo) and the update, or the updates of one event-loop turn in publish order,
+ * with the wall-clock time (ms) the first of them was published.
  */
 interface Envelope {
   o: string;
   u?: StreamUpdate;
   us?: StreamUpdate[];
+  t?: number;
+}
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes of one machine. */
+function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /**
@@ -44,19 +53,23 @@ export class RedisTransport implements ReplicationTransport {
   private readonly seqs = new Map<string, number>();
   /** Updates published in this event-loop turn, sent as one message at its end (see publish). */
   private outbox: StreamUpdate[] = [];
+  private outboxSince = 0;
   private readonly flushOutbox = (): void => {
     const updates = this.outbox;
     this.outbox = [];
     if (this.closed || updates.length === 0) return;
-    this.send(JSON.stringify((updates.length === 1 ? { o: this.id, u: updates[0] } : { o: this.id, us: updates }) satisfies Envelope));
+    const t = Math.round(this.outboxSince * 1000) / 1000;
+    this.send(JSON.stringify((updates.length === 1 ? { o: this.id, u: updates[0], t } : { o: this.id, us: updates, t }) satisfies Envelope));
   };
   private readonly connectedHandlers = new Set<() => void>();
   private readonly logger: Logger | undefined;
+  private readonly onDelay: ((seconds: number) => void) | undefined;
   private closed = false;
 
   constructor(options: RedisTransportOptions) {
     this.channel = `${options.namespace}:replication`;
     this.logger = options.logger;
+    this.onDelay = options.onDelay;
     this.local = new InProcessTransport(options.logger);
     const redis: RedisOptions = { host: '127.0.0.1', port: 6379, ...options.redis };
     this.publisher = new (ioredis().Redis)(redis);
@@ -84,7 +97,10 @@ export class RedisTransport implements ReplicationTransport {
     // Queued before this process's own subscribers run, so one they publish in turn goes after it.
     if (!this.closed) {
       this.outbox.push(stamped);
-      if (this.outbox.length === 1) setImmediate(this.flushOutbox);
+      if (this.outbox.length === 1) {
+        this.outboxSince = wallClockMs();
+        setImmediate(this.flushOutbox);
+      }
     }
     this.local.publish(stamped);
   }
@@ -146,6 +162,11 @@ export class RedisTransport implements ReplicationTransport {
       return;
     }
     if (envelope?.o === this.id) return;
+    // Clocks of different machines differ: a negative delay says only that, and is not reported.
+    if (this.onDelay && typeof envelope?.t === 'number') {
+      const ms = wallClockMs() - envelope.t;
+      if (ms >= 0) this.onDelay(ms / 1000);
+    }
     const updates = Array.isArray(envelope?.us) ? envelope.us : [envelope?.u];
     for (const update of updates) if (isUpdate(update)) this.local.publish(update);
   }

@@ -251,6 +251,32 @@ describe('replication over Redis (PostgreSQL)', () => {
     expect(messages).toHaveLength(2);
   });
 
+  test("a peer is told each message's delay from its publish; a process is not told of its own", async () => {
+    const delays: Array<[string, number]> = [];
+    const observing = (who: string) => {
+      const t = new RedisTransport({ namespace, logger: memoryLogger().logger, onDelay: (s) => void delays.push([who, s]) });
+      closers.push(() => t.close());
+      return t;
+    };
+    const [sender, peer] = [observing('sender'), observing('peer')];
+    await Promise.all([sender, peer].map(connected));
+    const got = deferred<StreamUpdate>();
+    peer.subscribe((u) => got.resolve(u));
+    const before = performance.timeOrigin + performance.now();
+    sender.publish({ stream: 'caches', instance: 'x', position: 1, rows: [] });
+    await got.promise;
+    const after = performance.timeOrigin + performance.now();
+    // A reply reaches the sender after its own echo (one channel, in order): by then an echo would have been reported.
+    const reply = deferred<StreamUpdate>();
+    sender.subscribe((u) => u.instance === 'y' && reply.resolve(u));
+    peer.publish({ stream: 'caches', instance: 'y', position: 1, rows: [] });
+    await reply.promise;
+    expect(delays.map(([who]) => who)).toEqual(['peer', 'sender']);
+    const [, seconds] = delays[0]!;
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(seconds * 1000).toBeLessThanOrEqual(after - before);
+  });
+
   test('an update published just before close still goes out', async () => {
     const [sender, peer] = [transport(), transport()];
     await Promise.all([sender, peer].map(connected));
