@@ -53,6 +53,24 @@ describe('sync on postgres', () => {
     expect(idle.next_batch).toBe(next.next_batch);
   });
 
+  test('a long-poll whose client goes away stops waiting; an answered one leaves nothing waiting', async () => {
+    const { notifier } = hs.ctx.rooms.hub;
+    const start = await sync(hs, alice);
+    const waitingBefore = notifier.waiting;
+    const gone = new AbortController();
+    const poll = fetch(`${hs.url}${v3(`/sync?timeout=30000&since=${encodeURIComponent(start.next_batch)}`)}`, {
+      headers: { Authorization: `Bearer ${alice.access_token}` },
+      signal: gone.signal,
+    }).catch(() => 'aborted');
+    while (notifier.waiting === waitingBefore) await new Promise((resolve) => setTimeout(resolve, 20));
+    gone.abort();
+    await expect(poll).resolves.toBe('aborted');
+    while (notifier.waiting > waitingBefore) await new Promise((resolve) => setTimeout(resolve, 20));
+    // A long-poll that times out normally is not aborted afterwards either: it just ends.
+    await sync(hs, alice, { since: start.next_batch, timeout: 50 });
+    expect(notifier.waiting).toBe(waitingBefore);
+  });
+
   test('long-poll wakes on another user message and returns at the timeout otherwise', async () => {
     const roomId = await createRoom(hs, alice, { preset: 'public_chat' });
     await joinRoom(hs, bob, roomId);

@@ -33,7 +33,10 @@ export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices
     }
     // A client that goes away stops its long-poll.
     const abort = new AbortController();
-    res.once('close', () => abort.abort());
+    // ('close' also follows every answered request: aborting then would build a DOMException per response.)
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
 
     const deadline = Date.now() + params.timeoutMs;
     let since = params.since;

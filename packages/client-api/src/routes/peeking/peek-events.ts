@@ -63,7 +63,10 @@ export function peekEventsHandler(ctx: ClientApiContext) {
     if (requested !== undefined) await catchUpWithToken(ctx, { stream: requested });
 
     const abort = new AbortController();
-    res.once('close', () => abort.abort());
+    // ('close' also follows every answered request: only one the client left early is aborted.)
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     const deadline = Date.now() + timeoutMs;
     const start = requested ?? hub.currentToken().get('events').min;
     let from = start;
