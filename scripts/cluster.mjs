@@ -284,7 +284,8 @@ function track(name, child) {
 async function waitReady(p) {
   await waitFor(async () => {
     if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode}; see ${path.join(dir, 'logs', `${p.name}.log`)}`);
-    return httpOk(`http://127.0.0.1:${p.metricsPort}/ready`);
+    // /ready answers from the metrics listener, bound before the internal one other workers call.
+    return (await httpOk(`http://127.0.0.1:${p.metricsPort}/ready`)) && (await tcpReady(p.internalPort));
   }, p.name);
 }
 

@@ -54,6 +54,18 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
+/** Something accepts connections on the loopback port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 /** Base ports this process has handed out: two clusters started at once must not both take a range found free. */
 const basesTaken = new Set<number>();
 
@@ -227,7 +239,8 @@ async function startClusterOnce(opts: ClusterOptions): Promise<RunningCluster> {
         const ready = await fetch(`http://127.0.0.1:${p.metricsPort}/ready`, { signal: AbortSignal.timeout(2000) })
           .then((r) => r.ok)
           .catch(() => false);
-        if (ready) return;
+        // /ready answers from the metrics listener, bound before the internal one other workers call.
+        if (ready && (await listening(p.internalPort))) return;
         if (Date.now() > deadline) throw new Error(`${name} not ready after restart`);
         await new Promise((r) => setTimeout(r, 200));
       }
