@@ -70,7 +70,10 @@ async function lookUpToken(ctx: ClientApiContext, hash: string): Promise<AccessT
   const cached = cache.get(hash);
   if (cached) {
     const revokedAt = (await userWrites.get(cached.userId)).caches;
-    if (revokedAt === undefined || hub.positions.isCaughtUp('caches', revokedAt)) return cached;
+    // Looked up again: a revocation applied while the user's writes were read has dropped the entry
+    // (and moved the position past revokedAt), and the record read before the wait must not be used.
+    const still = cache.get(hash);
+    if (still && (revokedAt === undefined || hub.positions.isCaughtUp('caches', revokedAt))) return still;
   }
   const readAt = cache.snapshot();
   const record = await findAccessToken(ctx.db, hash);
