@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 const LOW = 10_000;
 const HIGH = 20_000;
 
-function free(port: number): Promise<boolean> {
+/** Nothing is bound to the loopback port right now (a listen on it succeeds). */
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
@@ -25,7 +26,7 @@ export async function freePort(): Promise<number> {
   for (;;) {
     const port = LOW + Math.floor(Math.random() * (HIGH - LOW));
     if (handedOut.has(port)) continue;
-    if (await free(port)) {
+    if (await portFree(port)) {
       handedOut.add(port);
       return port;
     }

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { portFree } from '../../support/free-port.js';
 import { createEmptyPostgresDatabase } from '../../support/postgres.js';
 import { REPO_ROOT } from '../../support/homeserver-process.js';
 import { GENEROUS_RATE_LIMIT_ENV } from '../../support/generous-rate-limits.js';
@@ -44,14 +45,6 @@ export interface RunningCluster {
   /** Starts a killed worker again under the same name and ports; resolves once it is ready. */
   restart(name: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** Something accepts connections on the loopback port. */
