@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { UserWritePositions, WritePositions } from '../read-your-writes.js';
+import { raiseWritePositions, type UserWritePositions, type WritePositions } from '../read-your-writes.js';
 import type { StreamName } from '../types.js';
 
 export interface RedisUserWritePositionsOptions {
@@ -16,46 +16,84 @@ export interface RedisUserWritePositionsOptions {
 
 const DEFAULT_TTL_MS = 15 * 60_000;
 
-/** Raises each field to the given value (never lowers it), then renews the key's TTL: one atomic step. */
+/**
+ * For each key, raises each of its fields to the given value (never lowers it), then renews the key's TTL:
+ * one atomic step for every key. ARGV: the TTL, then per key its field count and its field/value pairs.
+ */
 const RAISE_SCRIPT = `
-for i = 2, #ARGV, 2 do
-  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]))
-  local value = tonumber(ARGV[i + 1])
-  if current == nil or value > current then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local a = 2
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[a])
+  for i = a + 1, a + 2 * n, 2 do
+    local current = tonumber(redis.call('HGET', KEYS[k], ARGV[i]))
+    local value = tonumber(ARGV[i + 1])
+    if current == nil or value > current then redis.call('HSET', KEYS[k], ARGV[i], ARGV[i + 1]) end
+  end
+  redis.call('PEXPIRE', KEYS[k], ARGV[1])
+  a = a + 1 + 2 * n
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 0
 `;
 
 interface WithRaise {
-  latticeRaiseWritePositions(key: string, ttlMs: number, ...fieldsAndValues: (string | number)[]): Promise<unknown>;
+  latticeRaiseWritePositions(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<unknown>;
+}
+
+interface PendingRecord {
+  positions: WritePositions;
+  settle: { resolve(): void; reject(err: unknown): void }[];
 }
 
 /**
  * Each user's latest write positions in a Redis hash (ARCHITECTURE.md §4,
- * read-your-writes across replicas), shared by every replica.
+ * read-your-writes across replicas), shared by every replica. The records of
+ * one event-loop turn (an event persister's group commit answers many senders
+ * at once) go to Redis as one script call, merged per user; each caller's
+ * promise settles when that call does.
  */
 export class RedisUserWritePositions implements UserWritePositions {
   private readonly redis: Redis & WithRaise;
   private readonly prefix: string;
   private readonly ttlMs: number;
+  /** Records of the current turn, by user, written at its end. */
+  private readonly pending = new Map<string, PendingRecord>();
 
   constructor(options: RedisUserWritePositionsOptions) {
-    // defineCommand runs the script by SHA (EVALSHA, loading it once when Redis does not know it).
-    options.redis.defineCommand('latticeRaiseWritePositions', { numberOfKeys: 1, lua: RAISE_SCRIPT });
+    // defineCommand runs the script by SHA (EVALSHA, loading it once when Redis does not know it); the key count
+    // is the call's first argument.
+    options.redis.defineCommand('latticeRaiseWritePositions', { lua: RAISE_SCRIPT });
     this.redis = options.redis as Redis & WithRaise;
     this.prefix = options.prefix;
     this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   }
 
-  async record(userId: string, positions: WritePositions): Promise<void> {
-    const args: (string | number)[] = [];
-    for (const [stream, position] of Object.entries(positions)) {
-      if (position !== undefined) args.push(stream, position);
-    }
-    if (args.length === 0) return;
-    await this.redis.latticeRaiseWritePositions(this.key(userId), this.ttlMs, ...args);
+  record(userId: string, positions: WritePositions): Promise<void> {
+    if (!Object.values(positions).some((p) => p !== undefined)) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      if (this.pending.size === 0) setImmediate(this.flush);
+      let entry = this.pending.get(userId);
+      if (entry === undefined) this.pending.set(userId, (entry = { positions: {}, settle: [] }));
+      raiseWritePositions(entry.positions, positions);
+      entry.settle.push({ resolve, reject });
+    });
   }
+
+  private readonly flush = (): void => {
+    const batch = [...this.pending];
+    this.pending.clear();
+    const keys: string[] = [];
+    const args: (string | number)[] = [this.ttlMs];
+    for (const [userId, { positions }] of batch) {
+      keys.push(this.key(userId));
+      const fields = Object.entries(positions).filter((field): field is [string, number] => field[1] !== undefined);
+      args.push(fields.length, ...fields.flat());
+    }
+    const settle = batch.flatMap(([, entry]) => entry.settle);
+    this.redis.latticeRaiseWritePositions(keys.length, ...keys, ...args).then(
+      () => settle.forEach((s) => s.resolve()),
+      (err: unknown) => settle.forEach((s) => s.reject(err)),
+    );
+  };
 
   async get(userId: string): Promise<WritePositions> {
     const stored = await this.redis.hgetall(this.key(userId));

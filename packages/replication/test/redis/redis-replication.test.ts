@@ -224,6 +224,36 @@ describe('replication over Redis (PostgreSQL)', () => {
     await expect(waitForUserWrites(b, writesB, '@carol:test', 20)).resolves.toBe(false);
   });
 
+  test("the read-your-writes records of one turn reach Redis as one call, merged per user, each settling", async () => {
+    const redis = new Redis();
+    const observer = new Redis();
+    closers.push(async () => [redis, observer].forEach((r) => r.disconnect()));
+    const writes = new RedisUserWritePositions({ redis, prefix: namespace });
+    await writes.record(ALICE, { events: 1 }); // loads the script
+    const commands: string[] = [];
+    await observer.monitor().then((monitor) => {
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args.some((a) => a.startsWith(`${namespace}:writes:`))) commands.push(args[0]!.toLowerCase());
+      });
+      closers.push(async () => void monitor.disconnect());
+    });
+    const records = [
+      writes.record(ALICE, { events: 5, account_data: 2 }),
+      writes.record('@bob:test', { events: 6 }),
+      writes.record(ALICE, { events: 4, receipts: 9 }),
+      writes.record('@carol:test', {}),
+    ];
+    await expect(Promise.all(records)).resolves.toEqual([undefined, undefined, undefined, undefined]);
+    expect(await writes.get(ALICE)).toEqual({ events: 5, account_data: 2, receipts: 9 });
+    expect(await writes.get('@bob:test')).toEqual({ events: 6 });
+    expect(await writes.get('@carol:test')).toEqual({});
+    // The script's own HGET/HSET calls show in MONITOR too: one EVALSHA carried every record of the turn.
+    expect(commands.filter((c) => c === 'evalsha')).toHaveLength(1);
+    // A failed call fails every record it carried (here: Redis refuses a script run on a closed connection).
+    await redis.quit();
+    await expect(Promise.all([writes.record(ALICE, { events: 50 }), writes.record('@bob:test', { events: 60 })])).rejects.toThrow();
+  });
+
   test("one turn's updates cross as one message, in publish order, and still one by one to this process", async () => {
     const [sender, peer] = [transport(), transport()];
     await Promise.all([sender, peer].map(connected));
