@@ -11,7 +11,8 @@
  *  - replication delay under that load: a writer's publish to each worker's
  *    receipt, from the workers' own lattice_replication_delay_seconds,
  *  - the CPU an idle worker (the federation sender, following replication)
- *    spends while 40 events/s are sent.
+ *    spends while 40 events/s are sent, with the other followers' and, for
+ *    scale, a bare Node.js process's reading the same channel.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ const ADMIN_URL = process.env.LATTICE_TEST_PG_URL ?? 'postgres://postgres@127.0.
 
 interface State {
   url: string;
+  serverName: string;
+  redis: { port: number };
   processes: Array<{ name: string; role: string; pid: number; publicPort?: number; metricsPort: number }>;
 }
 
@@ -142,6 +145,18 @@ async function warmUp(base: string, senders: Array<{ token: string; roomId: stri
   console.log(`warm-up (events/s per 3 s window)  ${rates.map((r) => r.toFixed(0)).join(' → ')}`);
 }
 
+/** Runs lib/bare-subscriber.js on the cluster's replication channel for `ms`; resolves with what it measured. */
+function bareSubscriber(state: State, ms: number): Promise<{ cpuPercent: number; wakes: number }> {
+  const script = fileURLToPath(new URL('./lib/bare-subscriber.js', import.meta.url));
+  const channel = `lattice:${state.serverName}:replication`;
+  const child = spawn(process.execPath, [script, String(state.redis.port), channel, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as { cpuPercent: number; wakes: number }) : reject(new Error(`bare subscriber exited with ${code}`))));
+  });
+}
+
 function pct(samples: number[], p: number): string {
   const sorted = [...samples].sort((a, b) => a - b);
   return (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(1);
@@ -223,20 +238,28 @@ async function run(persisters: number, port: number): Promise<void> {
     console.log(`  p99 per worker (ms): ${perWorker}`);
     console.log(`creation → /sync delivery (load)   p50 ${pct(observed, 50)} ms  p99 ${pct(observed, 99)} ms  (n=${observed.length})`);
 
-    const follower = cluster.state.processes.find((p) => p.role === 'federation-sender')!;
-    const cpu0 = cpuSeconds(follower.pid);
+    // The workers that only follow replication while these sends go on (sync-1 serves no /sync now).
+    const followers = cluster.state.processes.filter((p) => ['federation-sender', 'media', 'federation-inbound'].includes(p.role) || p.name === 'sync-1');
+    const PACED = 400;
+    const floor = bareSubscriber(cluster.state, PACED * 25);
+    const cpu0 = followers.map((p) => cpuSeconds(p.pid));
     const t0 = Date.now();
     // Paced, not awaited one by one: 40/s whatever a send's latency. A failed send is counted, not fatal.
     const paced: Promise<unknown>[] = [];
     let failed = 0;
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < PACED; i++) {
       paced.push(send(base, senders[i % senders.length]!).catch(() => void failed++));
       await new Promise((r) => setTimeout(r, 25));
     }
-    const cpu = (cpuSeconds(follower.pid) - cpu0) / ((Date.now() - t0) / 1000);
+    const elapsed = (Date.now() - t0) / 1000;
+    const shares = followers.map((p, i) => ({ name: p.name, percent: ((cpuSeconds(p.pid) - cpu0[i]!) / elapsed) * 100 }));
     await Promise.all(paced);
     if (failed > 0) console.log(`  (${failed} of the paced sends failed)`);
-    console.log(`idle worker following 40 events/s  ${(cpu * 100).toFixed(1)}% of a core (${follower.name})`);
+    const sender = shares.find((s) => s.name.startsWith('federation-sender'))!;
+    console.log(`idle worker following 40 events/s  ${sender.percent.toFixed(1)}% of a core (${sender.name})`);
+    console.log(`  every follower: ${shares.map((s) => `${s.name} ${s.percent.toFixed(1)}%`).join(', ')}`);
+    const bare = await floor;
+    console.log(`  a bare Node.js process subscribed to the same channel, reading only: ${bare.cpuPercent.toFixed(1)}% of a core (${bare.wakes} wake-ups)`);
   } finally {
     await cluster.stop();
   }
