@@ -3,7 +3,8 @@
  * SenderWakeForwarder calls the federation sender that owns the destination
  * (rendezvous over federation_sender_instances), over real HTTP to its
  * internal endpoint; when the owner cannot be called, the backoff is ended
- * in the database instead, for the owner's outbox sweep to find.
+ * in the database instead, for the owner's outbox sweep to find. Items
+ * another process queued go to their owner the same way (federation/queued).
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -25,6 +26,7 @@ describe('waking a destination through the federation sender that owns it', () =
   let rooms: ClosableRoomServices;
   const servers: Server[] = [];
   const woken: Array<[string, string]> = [];
+  const queued: Array<[string, string]> = [];
   const ports = new Map<string, number>();
 
   beforeAll(async () => {
@@ -34,7 +36,10 @@ describe('waking a destination through the federation sender that owns it', () =
     rooms = await createRoomServices({ db, config, signingKey: generateSigningKey('a_test'), instanceName: 'inbound', logger, flushDelayMs: 1 });
     for (const name of SENDERS) {
       const app = express();
-      const sender = { wake: async (destination: string) => void woken.push([name, destination]) };
+      const sender = {
+        wake: async (destination: string) => void woken.push([name, destination]),
+        sendQueued: (destination: string) => void queued.push([name, destination]),
+      };
       app.use(senderWakeEndpoint({ sender, hub: rooms.hub, secret: SECRET, logger }));
       const server = await new Promise<Server>((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -82,6 +87,23 @@ describe('waking a destination through the federation sender that owns it', () =
     const calls = forwarder(SENDERS);
     for (const d of destinations) await calls.wake(d);
     expect(woken).toEqual(destinations.map((d) => [federationSenderFor(d, SENDERS), d]));
+  });
+
+  test('what another process queued: its owner is told, and an owner that cannot be called is left to its sweep', async () => {
+    const destinations = Array.from({ length: 8 }, (_, i) => `queued${i}.test`);
+    expect(new Set(destinations.map((d) => federationSenderFor(d, SENDERS))).size).toBe(2);
+    for (const d of destinations) await forwarder(SENDERS).queued(d);
+    expect(queued).toEqual(destinations.map((d) => [federationSenderFor(d, SENDERS), d]));
+    expect(woken.filter(([, d]) => d.startsWith('queued'))).toEqual([]);
+
+    // Its owner is not in instance_map: nothing is called and nothing fails; the backoff is untouched.
+    queued.length = 0;
+    const destination = 'queued-unnamed-owner.test';
+    const owner = federationSenderFor(destination, SENDERS)!;
+    await backingOff(destination);
+    await expect(forwarder(SENDERS.filter((s) => s !== owner)).queued(destination)).resolves.toBeUndefined();
+    expect(queued).toEqual([]);
+    expect(await intervalOf(destination)).toBe(60000);
   });
 
   test('an owner that cannot be called: the backoff ends in the database', async () => {

@@ -35,6 +35,11 @@ export interface FederationSenderOptions {
    */
   queueOnly?: boolean;
   /**
+   * With queueOnly: told of each destination something was queued for, so the process that sends to it
+   * can be asked to send now (its outbox sweep is the fallback).
+   */
+  onQueued?: (destination: string) => void;
+  /**
    * How often the outbox is looked at for destinations other processes queued for (default 2 s;
    * 0: never). Items this sender queues itself are sent at once.
    */
@@ -77,6 +82,7 @@ export class FederationSender {
   private readonly maxBackoffMs: number;
   private readonly clock: () => number;
   private readonly queueOnly: boolean;
+  private readonly onQueued: ((destination: string) => void) | undefined;
   private readonly owns: (destination: string) => boolean;
   private readonly sweepIntervalMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -116,6 +122,7 @@ export class FederationSender {
     this.maxBackoffMs = options.maxBackoffMs ?? 24 * 3600_000;
     this.clock = options.clock ?? Date.now;
     this.queueOnly = options.queueOnly ?? false;
+    this.onQueued = options.onQueued;
     this.owns = options.owns ?? (() => true);
     this.sweepIntervalMs = options.sweepIntervalMs ?? 2_000;
     this.schedule = options.schedule ?? new TimerRetrySchedule(deps.ctx.logger, this.clock);
@@ -322,7 +329,11 @@ export class FederationSender {
 
   /** Starts the destination's loop unless one is running (then it goes round again). */
   private kick(destination: string): void {
-    if (this.stopped || this.queueOnly || !this.owns(destination)) return;
+    if (this.stopped || !this.owns(destination)) return;
+    if (this.queueOnly) {
+      this.onQueued?.(destination);
+      return;
+    }
     if (this.sending.has(destination)) {
       this.resend.add(destination);
       return;
@@ -376,6 +387,11 @@ export class FederationSender {
   private retryLater(destination: string, at: number): void {
     if (this.stopped || this.queueOnly) return;
     this.schedule.schedule(destination, at).catch((err: unknown) => this.deps.ctx.logger.warn({ err, destination }, 'federation sender: scheduling a retry failed'));
+  }
+
+  /** Sends what another process queued for the destination, unless it is backing off. */
+  sendQueued(destination: string): void {
+    this.kick(destination);
   }
 
   /** Tries a backing-off destination now (e.g. it just sent us a transaction, so it is back). */

@@ -17,6 +17,7 @@ import { EphemeralEduSenders, FederationSender, OutboxEduQueue, createE2eeFedera
 import { createPushModule } from '@lattice/push';
 import { startAppserviceSender } from '@lattice/appservice';
 import { federationSenderFor } from '../topology/shard.js';
+import { senderWakeForwarder } from '../internal/sender-wake-forwarder.js';
 import { redisOptions } from '../worker-services.js';
 
 export interface FederationSenderRole {
@@ -54,7 +55,8 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
   const edus = new EphemeralEduSenders(ctx, sender);
   edus.start({ followPresence: true });
   sender.start().catch((err: unknown) => ctx.logger.error({ err }, 'federation sender failed to start'));
-  const e2ee = first ? createE2eeFederation(deps, sharded ? new OutboxEduQueue(ctx.db) : sender) : undefined;
+  // Sharded: device list updates go to every destination's outbox, and the owner is told to send them now.
+  const e2ee = first ? createE2eeFederation(deps, sharded ? new OutboxEduQueue(ctx.db, senderWakeForwarder(ctx).onQueued) : sender) : undefined;
   e2ee?.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
   const appservices = first ? startAppserviceSender(ctx, retrySchedule(ctx, 'appservice-retry')) : undefined;
   appservices?.catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));

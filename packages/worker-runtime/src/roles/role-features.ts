@@ -13,7 +13,6 @@ import { DeviceListeners, createClientApiApp, type ClientApiContext } from '@lat
 import type { SigningKey, WorkerRole } from '@lattice/core';
 import {
   BackingOffOrigins,
-  DestinationStatusStore,
   FederationBackfill,
   FederationHierarchy,
   FederationQueries,
@@ -44,7 +43,7 @@ import { startFederationSenderRole } from './federation-sender-role.js';
 import { startAdminBackgroundWork } from './admin-background.js';
 import { presenceWriterLink } from '../internal/remote-presence-writer.js';
 import { EduForwarder } from '../internal/edu-forwarder.js';
-import { SenderWakeForwarder } from '../internal/sender-wake-forwarder.js';
+import { senderWakeForwarder } from '../internal/sender-wake-forwarder.js';
 
 export interface RoleFeatures {
   /** The app of the role's public listener; absent for roles without public traffic. */
@@ -73,16 +72,17 @@ export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKe
       // This server's media for other servers, behind the federation router's X-Matrix check.
       const media = federationMediaRouter(ctx, MediaRepository.fromConfig(ctx.db, ctx.config), []);
       const deps = { ...createFederationTransport(ctx, signingKey), ctx };
+      // The federation sender owning a destination: told when this process queued for it, or heard from it.
+      const waker = senderWakeForwarder(ctx);
       // Other servers' queries of this server's users' devices and keys.
-      const e2ee = createE2eeFederation(deps, new OutboxEduQueue(ctx.db));
+      const e2ee = createE2eeFederation(deps, new OutboxEduQueue(ctx.db, waker.onQueued));
       // Rooms: PDUs are staged here and written by each room's persister (rooms.remoteEvents); joins, leaves
       // and knocks accepted here go to the outbox the federation-sender role sends from.
-      const outbox = new FederationSender(deps, { queueOnly: true });
+      const outbox = new FederationSender(deps, { queueOnly: true, onQueued: waker.onQueued });
       const rooms = federationRoomsRouter(deps, { forward: (event, origin) => outbox.forward(event, origin) });
       registerWritableEduHandlers(rooms.edus, ctx, e2ee);
       rooms.processor.resume().catch((err: unknown) => ctx.logger.error({ err }, 'resuming staged federation PDUs failed'));
       // A backing-off server that talks to us is up: the sender owning it retries it now.
-      const waker = new SenderWakeForwarder(ctx.config, ctx.rooms.hub, ctx.db, new DestinationStatusStore(ctx.db, ctx.rooms.store), ctx.logger);
       const backingOff = new BackingOffOrigins(ctx.db, (destination) => waker.wake(destination), ctx.logger);
       const routes = federationRouter(deps, [rooms.router, e2ee.router, media], { heardFrom: (origin) => backingOff.heardFrom(origin) });
       return {
@@ -112,8 +112,9 @@ function clientFacing(ctx: ClientApiContext, signingKey: SigningKey): RoleFeatur
     // Pushes leave from the federation sender.
     sendsPushes: false,
     remoteMedia: federation.media,
-    // Other servers' users' keys; their to-device messages go to the outbox the federation sender sends from.
-    remoteKeys: createE2eeFederation(deps, new OutboxEduQueue(ctx.db)).remoteKeys,
+    // Other servers' users' keys; their to-device messages go to the outbox the federation sender sends from,
+    // and that sender is told to send them now.
+    remoteKeys: createE2eeFederation(deps, new OutboxEduQueue(ctx.db, senderWakeForwarder(ctx).onQueued)).remoteKeys,
     // Presence of users this process does not keep goes to their presence writer.
     presenceLink: presenceWriterLink(ctx.config, { hub: ctx.rooms.hub, userWrites: ctx.rooms.userWrites, logger: ctx.logger }),
   });
