@@ -1,4 +1,5 @@
 /** /keys/upload, /keys/query, /keys/claim: real HTTP, both databases, with bad input and concurrent claims. */
+import { jest } from '@jest/globals';
 import {
   DB_KINDS,
   fallbackKey,
@@ -144,6 +145,42 @@ describe.each(DB_KINDS)('keys on %s', (kind) => {
     await hs.request('POST', v3('/keys/upload'), { token: gina.access_token, body: { fallback_keys: fallbackKey(device, 'fb2') } });
     const sync3 = await hs.request<Record<string, unknown>>('GET', v3('/sync'), { token: gina.access_token });
     expect(sync3.body.device_unused_fallback_key_types).toEqual(['signed_curve25519']);
+  });
+
+  test('a long-poll that waits reads the key counts once, for its answer: they include a claim made while it waited', async () => {
+    const jo = await hs.createUser('jo');
+    const device = makeDevice(jo);
+    await uploadDevice(hs, device, { one_time_keys: oneTimeKeys(device, 2) });
+    const first = await hs.request<{ next_batch: string }>('GET', v3('/sync'), { token: jo.access_token });
+    const countReads: string[] = [];
+    const query = hs.db.query.bind(hs.db);
+    const spy = jest.spyOn(hs.db, 'query').mockImplementation((sql: string, params?: readonly unknown[]) => {
+      if (sql.includes('FROM e2e_one_time_keys WHERE user_id = $1 AND device_id = $2') && params?.[0] === jo.user_id) countReads.push(sql);
+      return query(sql, params as unknown[]);
+    });
+    try {
+      const { hub } = hs.ctx.rooms;
+      const waitingBefore = hub.notifier.waiting;
+      const poll = hs.request<Record<string, unknown>>('GET', v3(`/sync?since=${first.body.next_batch}&timeout=20000`), { token: jo.access_token });
+      while (hub.notifier.waiting === waitingBefore) await new Promise((r) => setTimeout(r, 5));
+      const kim = await hs.createUser('kim');
+      await hs.request('POST', v3('/keys/claim'), {
+        token: kim.access_token,
+        body: { one_time_keys: { [jo.user_id]: { [jo.device_id]: 'signed_curve25519' } } },
+      });
+      // A to-device message for jo's device ends the wait.
+      await hs.request('PUT', v3('/sendToDevice/m.test/wake1'), {
+        token: kim.access_token,
+        body: { messages: { [jo.user_id]: { [jo.device_id]: { hello: 'jo' } } } },
+      });
+      const answer = await poll;
+      expect(answer.status).toBe(200);
+      expect(answer.body.device_one_time_keys_count).toEqual({ signed_curve25519: 1 });
+      expect((answer.body.to_device as { events: unknown[] }).events).toHaveLength(1);
+      expect(countReads).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   test('many concurrent claims of one device never share a key', async () => {

@@ -40,10 +40,9 @@ export class E2eeSyncExtension implements SyncExtension {
     const sinceToDevice = since?.get('to_device').min ?? 0;
     const toDeviceUpTo = changes && !changes.user('to_device') ? sinceToDevice : toDeviceTo.max;
     // Acknowledged messages (at or below `since`) and the new ones (above it) are disjoint: both at once.
-    const [, batch, keys, deviceLists] = await Promise.all([
+    const [, batch, deviceLists] = await Promise.all([
       this.acknowledge(userId, deviceId, sinceToDevice),
       readToDevice(this.db, userId, deviceId, sinceToDevice, toDeviceUpTo, TO_DEVICE_LIMIT),
-      oneTimeKeyCountsAndFallbacks(this.db, userId, deviceId),
       since === undefined
         ? { changed: [], left: [] }
         : deviceListUpdates(this.db, userId, [...req.joinedRoomIds], deviceListWindow(req, since)),
@@ -53,8 +52,11 @@ export class E2eeSyncExtension implements SyncExtension {
       sections: {
         to_device: { events: batch.messages.map((m) => m.message) },
         device_lists: deviceLists,
-        device_one_time_keys_count: keys.counts,
-        device_unused_fallback_key_types: keys.unusedFallbackTypes,
+      },
+      // Key counts never make a sync answer: a long-poll that waits reads them once, for its answer.
+      lateSections: async () => {
+        const keys = await oneTimeKeyCountsAndFallbacks(this.db, userId, deviceId);
+        return { device_one_time_keys_count: keys.counts, device_unused_fallback_key_types: keys.unusedFallbackTypes };
       },
       hasUpdates: batch.messages.length > 0 || deviceLists.changed.length > 0 || deviceLists.left.length > 0,
       ...(batch.limited && last !== undefined ? { positions: { to_device: capPosition(toDeviceTo, last) } } : {}),

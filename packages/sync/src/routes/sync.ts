@@ -54,7 +54,7 @@ export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices
         const remaining = deadline - Date.now();
         // full_state answers at once (sync.yaml), as does an initial sync.
         if (result.hasUpdates || since === undefined || params.fullState || remaining <= 0 || abort.signal.aborted) {
-          res.json(result.body);
+          res.json(await result.answer());
           return;
         }
         const outcome = await hub.notifier.wait({ userId, roomIds: result.roomIds, since: to, timeoutMs: remaining, signal: abort.signal });

@@ -36,6 +36,12 @@ export interface SyncContribution {
    * owns: a limited batch (to-device messages) resumes there on the next sync.
    */
   positions?: Partial<Record<SyncTokenStream, StreamPosition>>;
+  /**
+   * Sections read only for the response that is sent: a long-poll's build that finds nothing
+   * new and waits never reads them. For values that never make a sync answer (one-time key
+   * counts), read at the latest moment.
+   */
+  lateSections?: () => Promise<Record<string, unknown>>;
 }
 
 /** A /sync request beginning, before anything is read. */

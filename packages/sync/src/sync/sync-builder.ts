@@ -59,6 +59,8 @@ export interface SyncResult {
   hasUpdates: boolean;
   /** Rooms whose changes concern the user (joined, invited, knocked): what a long-poll waits on. */
   roomIds: Set<string>;
+  /** The body with the extensions' late sections (SyncContribution.lateSections): call for the response sent. */
+  answer(): Promise<Record<string, unknown>>;
 }
 
 /** A room of the join or leave section being built. */
@@ -317,7 +319,11 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
     }
   }
   const extensionUpdates = contributions.some((c) => c.hasUpdates);
-  return { body, hasUpdates: roomCount > 0 || globalAccountData.length > 0 || extensionUpdates, roomIds: waitRooms };
+  const answer = async () => {
+    for (const sections of await Promise.all(contributions.map((c) => c.lateSections?.()))) Object.assign(body, sections);
+    return body;
+  };
+  return { body, hasUpdates: roomCount > 0 || globalAccountData.length > 0 || extensionUpdates, roomIds: waitRooms, answer };
 }
 
 /**
