@@ -55,12 +55,13 @@ describe.each(DB_KINDS)('outbox items queued by another process (%s)', (kind) =>
   }
 
   test('an EDU written through OutboxEduQueue is sent when the sender is told', async () => {
-    const queue = new OutboxEduQueue(server.db, (destination) => {
-      // Told only once the row is in the outbox.
-      void outboxSize(server).then((n) => expect(n).toBeGreaterThan(0));
-      tellSender(destination);
-    });
+    // The call is held here so the outbox can be read first: told only once the row is in it.
+    const held: string[] = [];
+    const queue = new OutboxEduQueue(server.db, (destination) => void held.push(destination));
     await queue.queueEdu(REMOTE, 'm.direct_to_device', { sender: '@alice:test', type: 'm.test', message_id: 'q1', messages: {} });
+    expect(held).toEqual([REMOTE]);
+    expect(await outboxSize(server)).toBeGreaterThan(0);
+    held.forEach(tellSender);
     expect(told).toEqual([REMOTE]);
     await drained();
     expect(await outboxSize(server)).toBe(0);

@@ -55,8 +55,7 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
   const edus = new EphemeralEduSenders(ctx, sender);
   edus.start({ followPresence: true });
   sender.start().catch((err: unknown) => ctx.logger.error({ err }, 'federation sender failed to start'));
-  // Sharded: device list updates go to every destination's outbox, and the owner is told to send them now.
-  const e2ee = first ? createE2eeFederation(deps, sharded ? new OutboxEduQueue(ctx.db, senderWakeForwarder(ctx).onQueued) : sender) : undefined;
+  const e2ee = first ? createE2eeFederation(deps, sharded ? shardedEduQueue(ctx, sender) : sender) : undefined;
   e2ee?.start().catch((err: unknown) => ctx.logger.error({ err }, 'device list sender failed to start'));
   const appservices = first ? startAppserviceSender(ctx, retrySchedule(ctx, 'appservice-retry')) : undefined;
   appservices?.catch((err: unknown) => ctx.logger.error({ err }, 'appservice sender failed to start'));
@@ -70,6 +69,16 @@ export function startFederationSenderRole(ctx: ClientApiContext, signingKey: Sig
       await push.close();
     },
   };
+}
+
+/**
+ * Sharded: device list updates go to every destination's outbox, and its owner sends them now: this
+ * instance at once, another one when told over the internal API (its outbox sweep is the fallback).
+ */
+function shardedEduQueue(ctx: ClientApiContext, sender: FederationSender): OutboxEduQueue {
+  const owns = ownedDestinations(ctx.config)!;
+  const forwarder = senderWakeForwarder(ctx);
+  return new OutboxEduQueue(ctx.db, (destination) => (owns(destination) ? sender.sendQueued(destination) : forwarder.onQueued(destination)));
 }
 
 /**
