@@ -147,6 +147,17 @@ export interface ClientEventOptions {
   format?: 'client' | 'sync';
 }
 
+export interface CreateEventOptions {
+  txn?: TxnKey;
+  /**
+   * Only where events are written: awaited once the event is committed and before other workers are told
+   * of it (its rows published), e.g. to record the sender's read-your-writes position. Done first, that
+   * Redis call is answered before every follower wakes up for the announcement and competes for the CPU.
+   * Not called for a deduplicated retry. A failure is thrown by createEvent after the rows are published.
+   */
+  beforeAnnounce?: (result: SendResult) => Promise<void>;
+}
+
 /** The methods of the EventPersister class (persister.ts). All writes for a room go through one persister. */
 export interface EventPersisterApi {
   /** Creates a room: the create event (room id derived from it in v12, random before) and `then`, in one transaction. */
@@ -160,7 +171,7 @@ export interface EventPersisterApi {
    * Sends to one room are serialised in call order; the result's streamOrdering is the write's position
    * (wait for it / record it for read-your-writes before answering the client).
    */
-  createEvent(draft: EventDraft, opts?: { txn?: TxnKey }): Promise<SendResult>;
+  createEvent(draft: EventDraft, opts?: CreateEventOptions): Promise<SendResult>;
   /**
    * Only where events are written (the persister, not a client of a remote one): runs `hook` after each
    * committed batch, before its rows are published (push notifications). Returns the hook's removal.

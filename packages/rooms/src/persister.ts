@@ -23,6 +23,7 @@ import {
 } from '@lattice/core';
 import { SQLSTATE, StateGroupStore, sqlStateOf } from '@lattice/storage';
 import type {
+  CreateEventOptions,
   CreateRoomOptions,
   EventDraft,
   EventPersisterApi,
@@ -144,7 +145,7 @@ export class EventPersister implements EventPersisterApi {
     });
   }
 
-  createEvent(draft: EventDraft, opts?: { txn?: TxnKey }): Promise<SendResult> {
+  createEvent(draft: EventDraft, opts?: CreateEventOptions): Promise<SendResult> {
     return this.queue.run(draft.room_id, async () => {
       const txn = opts?.txn;
       // Idempotency is checked optimistically: a first attempt (the common case) costs no
@@ -155,7 +156,7 @@ export class EventPersister implements EventPersisterApi {
         const room = await this.writerFor(draft.room_id);
         const pending = new PendingRoom(room);
         const prepared = await this.prepare(pending, draft);
-        const [result] = await this.commit(pending, [prepared], { txn });
+        const [result] = await this.commit(pending, [prepared], { txn, beforeAnnounce: opts?.beforeAnnounce });
         return result!;
       } catch (err) {
         if (txn && (err instanceof MatrixError || sqlStateOf(err) === SQLSTATE.UNIQUE_VIOLATION)) {
@@ -302,7 +303,7 @@ export class EventPersister implements EventPersisterApi {
   private async commit(
     pending: PendingRoom,
     prepared: PreparedEvent[],
-    extra: { room?: { version: string; creator: string }; txn?: TxnKey | undefined },
+    extra: { room?: { version: string; creator: string }; txn?: TxnKey | undefined; beforeAnnounce?: CreateEventOptions['beforeAnnounce'] },
   ): Promise<SendResult[]> {
     const { room } = pending;
     const writer = this.ctx.hub.writer('events');
@@ -346,7 +347,11 @@ export class EventPersister implements EventPersisterApi {
     this.store.applyEventRows(rows); // this worker's own reads see the write at once
     const results = prepared.map((p, i) => ({ event: p.event, streamOrdering: ordered[i]!, deduplicated: false }));
     await this.runPersistedHooks(results);
-    writer.publish(ordered, rows, ordered);
+    try {
+      if (extra.beforeAnnounce) await Promise.all(results.map(extra.beforeAnnounce));
+    } finally {
+      writer.publish(ordered, rows, ordered);
+    }
     return results;
   }
 

@@ -43,6 +43,28 @@ describe.each(['postgres', 'pglite'] as const)('sending events (%s)', (kind) => 
     expect(stored?.streamOrdering).toBe(msg.streamOrdering);
   });
 
+  test('beforeAnnounce runs once the event is committed and before its row is announced; a failure of it still announces the row', async () => {
+    const { roomId } = await publicRoom(h);
+    const draft = { room_id: roomId, type: 'm.room.message', sender: alice, content: { body: 'b' } };
+    let seen: { stored: boolean; announced: boolean } | undefined;
+    const msg = await h.persister.createEvent(draft, {
+      beforeAnnounce: async (result) => {
+        const { rows } = await h.db.query('SELECT 1 FROM events WHERE event_id = $1', [result.event.event_id]);
+        seen = { stored: rows.length === 1, announced: h.updates.some((u) => u.position >= result.streamOrdering) };
+      },
+    });
+    expect(seen).toEqual({ stored: true, announced: false });
+    await h.hub.waitForPositions({ events: msg.streamOrdering }, 5000);
+    expect(h.hub.positions.current('events')).toBeGreaterThanOrEqual(msg.streamOrdering);
+
+    const refused = h.persister.createEvent(draft, { beforeAnnounce: () => Promise.reject(new Error('redis down')) });
+    await expect(refused).rejects.toThrow('redis down');
+    // Committed and announced anyway: a position is never left unannounced (readers would wait on it forever).
+    const last = Math.max(...h.updates.map((u) => u.position));
+    expect(last).toBeGreaterThan(msg.streamOrdering);
+    expect(await count(h.db, "events WHERE room_id = $1 AND type = 'm.room.message'", [roomId])).toBe(2);
+  });
+
   test("an event's JSON is stored exactly: quotes, backslashes, escapes, braces and characters beyond ASCII", async () => {
     const { roomId } = await publicRoom(h);
     const content = { msgtype: 'm.text', body: 'say "hi" \\ {a,b} \u0000 \\" é 漢字 🎉 \n\t', formatted_body: '["\\", "\\"", "{}"]' };

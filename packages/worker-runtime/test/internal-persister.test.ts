@@ -4,6 +4,7 @@
  * ways, keep the persister's errors (errcode, status) and its txnId
  * de-duplication, and refuse callers without the secret or rooms of another shard.
  */
+import { jest } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -88,6 +89,23 @@ describe.each(['pglite', 'postgres'] as const)('internal persister API on %s', (
     expect(sent).not.toHaveProperty('senderWriteRecorded');
   });
 
+  it("the sender's write is recorded before the event is announced to other workers", async () => {
+    const roomId = await createOwnedRoom();
+    const record = jest.spyOn(rooms.userWrites, 'record');
+    const publish = jest.spyOn(rooms.hub.writer('events'), 'publish');
+    try {
+      const sent = await remote.createEvent({ room_id: roomId, type: 'm.room.message', sender: creator, content: { body: 'ordered' } });
+      const recorded = record.mock.calls.findIndex(([user, positions]) => user === creator && positions.events === sent.streamOrdering);
+      const announced = publish.mock.calls.findIndex(([positions]) => [positions].flat().includes(sent.streamOrdering));
+      expect(recorded).toBeGreaterThanOrEqual(0);
+      expect(announced).toBeGreaterThanOrEqual(0);
+      expect(record.mock.invocationCallOrder[recorded]).toBeLessThan(publish.mock.invocationCallOrder[announced]!);
+    } finally {
+      record.mockRestore();
+      publish.mockRestore();
+    }
+  });
+
   it('a retried txnId returns the first event, marked deduplicated', async () => {
     const roomId = await createOwnedRoom();
     const txn = { userId: creator, deviceId: 'DEV', txnId: 't1' };
@@ -95,6 +113,8 @@ describe.each(['pglite', 'postgres'] as const)('internal persister API on %s', (
     const again = await remote.createEvent({ room_id: roomId, type: 'm.room.message', sender: creator, content: { body: 'once' } }, { txn });
     expect(again.event.event_id).toBe(first.event.event_id);
     expect(again.deduplicated).toBe(true);
+    // The retry's answer is a write the sender may read next, on any replica: recorded too.
+    expect((await rooms.userWrites.get(creator)).events).toBeGreaterThanOrEqual(first.streamOrdering);
   });
 
   it("the persister's Matrix errors reach the caller with their status and errcode", async () => {

@@ -72,8 +72,11 @@ export function persisterEndpoint(opts: PersisterEndpointOptions): Router {
       // The caller's topology differs from ours (a config rollout in progress): never write another shard's room.
       throw new MatrixError(503, 'M_UNKNOWN', `room ${args.draft.room_id} belongs to event persister ${owner}`);
     }
-    const result = await persister.createEvent(args.draft, args.txn ? { txn: args.txn } : undefined);
-    await opts.userWrites.record(args.draft.sender, { events: result.streamOrdering });
+    const recordSenderWrite = (sent: SendResult) => opts.userWrites.record(args.draft.sender, { events: sent.streamOrdering });
+    // Recorded before the event is announced (beforeAnnounce), while Redis and this process are not yet
+    // busy with every follower's wake-up: a quarter of the send's time on a 2-core machine when recorded after.
+    const result = await persister.createEvent(args.draft, { ...(args.txn ? { txn: args.txn } : {}), beforeAnnounce: recordSenderWrite });
+    if (result.deduplicated) await recordSenderWrite(result);
     return { ...result, senderWriteRecorded: true };
   };
   router.post(
