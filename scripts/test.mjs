@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: the whole suite. Type-checks and builds (the end-to-end tests start
+// `npm test`: the whole suite. Type-checks (sources and tests) and builds (the end-to-end tests start
 // the built server as a real process), lints, then runs jest against real
 // PostgreSQL. Extra arguments go to jest (e.g. `npm test -- packages/core`).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,6 +18,9 @@ await ensureService('redis');
 
 console.log('» tsc -b');
 run(process.execPath, [bin('typescript', 'bin/tsc'), '-b']);
+// jest only transpiles: the tests and their support code are type-checked here.
+console.log('» tsc -p tsconfig.test.json');
+run(process.execPath, [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.test.json']);
 console.log('» eslint');
 run(process.execPath, [bin('eslint', 'bin/eslint.js'), '.']);
 

@@ -74,7 +74,7 @@ describe('metric names of the dashboard and the alert rules', () => {
     metrics = createMetrics('homeserver');
     registerDatabaseMetrics(metrics, db);
     registerFederationOutboxMetrics(metrics, db);
-    for (const metric of (await metrics.registry.getMetricsAsJSON()) as Array<{ name: string; type: string }>) {
+    for (const metric of (await metrics.registry.getMetricsAsJSON()) as unknown as Array<{ name: string; type: string }>) {
       exported.add(metric.name);
       if (metric.type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(metric.name + suffix);
       if (metric.type === 'summary') for (const suffix of ['_sum', '_count']) exported.add(metric.name + suffix);

@@ -14,6 +14,7 @@ import {
   EventType,
   MsgType,
   RelationType,
+  RoomMemberEvent,
   SyncState,
   type MatrixClient,
   type MatrixEvent,
@@ -31,7 +32,7 @@ const clients: MatrixClient[] = [];
 async function registeredClient(username: string): Promise<MatrixClient> {
   const anon = matrixClient(server.url);
   const uia = await anon.registerRequest({ username, password: 'pw pw pw pw' }).catch((e: { data: { session: string } }) => e.data);
-  const reg = await anon.register(username, 'pw pw pw pw', uia.session, { type: 'm.login.dummy' });
+  const reg = await anon.register(username, 'pw pw pw pw', (uia as { session: string }).session, { type: 'm.login.dummy' });
   const client = matrixClient(server.url, { accessToken: reg.access_token, userId: reg.user_id, deviceId: reg.device_id });
   clients.push(client);
   const prepared = new Promise<void>((resolve, reject) => {
@@ -146,7 +147,7 @@ test('typing and read receipts show up for the others', async () => {
       const member = bob.getRoom(roomId)?.getMember('@alice:localhost');
       if (member?.typing) resolve();
     };
-    bob.on('RoomMember.typing' as never, check);
+    bob.on(RoomMemberEvent.Typing, check);
   });
   await alice.sendTyping(roomId, true, 10_000);
   await typingSeen;

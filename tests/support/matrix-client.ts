@@ -2,7 +2,7 @@ import { ClientEvent, SyncState, createClient, type ICreateClientOpts, type ISta
 import { logger } from 'matrix-js-sdk/lib/logger.js';
 
 // The SDK logs every HTTP request at debug level; test output should show failures, not traffic.
-logger.setLevel('warn');
+(logger as unknown as { setLevel(level: string): void }).setLevel('warn');
 
 /** A matrix-js-sdk client for a server under test. */
 export function matrixClient(baseUrl: string, extra: Partial<ICreateClientOpts> = {}): MatrixClient {

@@ -110,7 +110,8 @@ describe.each(DB_KINDS)('cross-signing on %s', (kind) => {
     const erin = await hs.createUser('erin');
     const q = await query(erin, [dave.user.user_id]);
     const sigs = q.body.device_keys[dave.user.user_id]![dave.user.device_id]!.signatures[dave.user.user_id]!;
-    expect(sigs[dave.selfSigning.keyId]).toBe(signedDevice.signatures[dave.user.user_id]![dave.selfSigning.keyId]);
+    const uploaded = signedDevice.signatures as Record<string, Record<string, string>>;
+    expect(sigs[dave.selfSigning.keyId]).toBe(uploaded[dave.user.user_id]![dave.selfSigning.keyId]);
     expect(sigs[`ed25519:${dave.user.device_id}`]).toBeDefined();
 
     // Signed by the wrong key, signing content that differs from the stored keys, an unknown device.

@@ -19,8 +19,8 @@ import {
   wellKnownFetch,
   signRequest,
   type FederationClient,
-  type TrustedKeyServer,
 } from '../src/index.js';
+import type { HostResolver, TrustedKeyServer } from '@lattice/core';
 import { DB_KINDS, loopbackResolver, startFederationServer, type FederationTestServer } from './support/federation-server.js';
 import { startKeyServer, type KeyServer } from './support/key-server.js';
 import { createTestCa, type TestCa } from './support/test-ca.js';
@@ -83,7 +83,7 @@ describe.each(DB_KINDS)('federation transport over TLS (%s)', (kind) => {
   }
 
   /** A's transport built with some settings changed (certificates, address policy, resolver). */
-  function variantOfA(config: Partial<typeof a.ctx.config>, resolver = resolve) {
+  function variantOfA(config: Partial<typeof a.ctx.config>, resolver: HostResolver = resolve) {
     return createFederationTransport({ config: { ...a.ctx.config, ...config }, db: a.db, logger: pino({ level: 'silent' }) }, a.signingKey, {
       resolve: resolver,
     });

@@ -155,12 +155,12 @@ describe.each(KINDS)('StreamWriter on %s', (kind) => {
     const slow = db.transaction(async (tx) => {
       const delayed: ScriptRunner = {
         ...tx,
-        query: async (sql, params) => {
+        query: (async (sql: string, params?: readonly unknown[]) => {
           const result = await tx.query(sql, params);
           nextvalRan.resolve();
           await answer.promise; // nextval has run; its answer is "in transit"
           return result;
-        },
+        }) as ScriptRunner['query'],
       };
       return writer.allocate(delayed);
     });

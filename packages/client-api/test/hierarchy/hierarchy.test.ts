@@ -164,7 +164,8 @@ describe.each(DB_KINDS)('/hierarchy on %s', (kind) => {
     expect((await hierarchy(eve, '!nope:test.local')).status).toBe(403);
     // A public space is viewable without joining; the knock room too.
     expect(ids(await hierarchy(eve, space))).toEqual([space, subspace, deep, general, knockable]);
-    for (const params of [{ limit: 0 }, { limit: -1 }, { limit: 'x' }, { max_depth: -1 }, { suggested_only: 'yes' }, { from: 'garbage' }]) {
+    const invalid: Array<Record<string, string | number>> = [{ limit: 0 }, { limit: -1 }, { limit: 'x' }, { max_depth: -1 }, { suggested_only: 'yes' }, { from: 'garbage' }];
+    for (const params of invalid) {
       const res = await hierarchy(alice, space, params);
       expect([res.status, res.body.errcode]).toEqual([400, 'M_INVALID_PARAM']);
     }

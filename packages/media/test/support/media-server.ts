@@ -67,7 +67,7 @@ export async function binaryRequest(
   hs: TestServer,
   method: string,
   path: string,
-  opts: { token?: string; body?: BodyInit; headers?: Record<string, string> } = {},
+  opts: { token?: string; body?: RequestInit['body']; headers?: Record<string, string> } = {},
 ): Promise<BinaryReply> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token !== undefined) headers.Authorization = `Bearer ${opts.token}`;

@@ -51,7 +51,7 @@ describe.each(['postgres', 'pglite'] as const)('remote events (%s)', (kind) => {
     expect(stored?.event.content['body']).toBe('hello from afar');
     const timeline = await h.store.roomEventsBetween(roomId, 0, Number.MAX_SAFE_INTEGER, 1, 'desc');
     expect(timeline[0]?.event.event_id).toBe(msg.event_id);
-    await h.hub.waitFor?.('events', stored!.streamOrdering);
+    expect(await h.hub.waitForPositions({ events: stored!.streamOrdering }, 5000)).toBe(true);
     expect(h.updates.length).toBeGreaterThan(updatesBefore);
     // A local send builds on the remote event.
     const reply = await h.persister.createEvent({ room_id: roomId, type: 'm.room.message', sender: alice, content: { body: 'hi rita' } });
