@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { keepAliveAgent, requestJson } from './lib/keep-alive-client.js';
+import { cpuByGroup, cpuSeconds, snapshotCpu } from './lib/machine-cpu.js';
 import { bucketDelta, observations, quantile, scrapeHistogram, sumBuckets, type Buckets } from './lib/prometheus-histogram.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -162,10 +163,14 @@ function pct(samples: number[], p: number): string {
   return (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN).toFixed(1);
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (in clock ticks of 1/100 s on Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** The machine-wide CPU groups of the load phase: the cluster's workers, its services, this load generator, the rest. */
+function groupOf(workerPids: ReadonlySet<number>): (pid: number, comm: string) => string {
+  return (pid, comm) => {
+    if (workerPids.has(pid)) return 'lattice workers';
+    if (pid === process.pid) return 'load generator';
+    if (comm === 'postgres' || comm === 'redis-server' || comm === 'nginx') return comm;
+    return 'other';
+  };
 }
 
 async function run(persisters: number, port: number): Promise<void> {
@@ -215,11 +220,14 @@ async function run(persisters: number, port: number): Promise<void> {
     const pids = cluster.state.processes.map((p) => [p.name, p.pid] as const);
     const delaysBefore = await scrapeDelays(cluster.state);
     const cpuBefore = pids.map(([, pid]) => cpuSeconds(pid));
+    const machineBefore = snapshotCpu();
     observed.length = 0;
     const loadStart = Date.now();
     const responsesBefore = syncResponses;
     const sent = await sendFor(base, senders, 5000);
-    const loadRate = sent / ((Date.now() - loadStart) / 1000);
+    const loadSeconds = (Date.now() - loadStart) / 1000;
+    const loadRate = sent / loadSeconds;
+    const machine = cpuByGroup(machineBefore, snapshotCpu(), groupOf(new Set(pids.map(([, pid]) => pid))));
     const cpuUsed = pids.map(([, pid], i) => cpuSeconds(pid) - cpuBefore[i]!);
     const cpuPerEvent = pids.map(([name], i) => `${name} ${((cpuUsed[i]! * 1000) / sent).toFixed(2)}`);
     const responses = syncResponses - responsesBefore;
@@ -231,6 +239,9 @@ async function run(persisters: number, port: number): Promise<void> {
     console.log(`50 concurrent senders              ${loadRate.toFixed(0)} events/s`);
     console.log(`  CPU per event (ms): ${cpuPerEvent.join(', ')}`);
     console.log(`  sync-2: ${responses} /sync responses, ${((syncCpu * 1000) / Math.max(1, responses)).toFixed(1)} ms of CPU per response`);
+    const machineTotal = [...machine.values()].reduce((a, b) => a + b, 0);
+    const machineShares = [...machine].sort((a, b) => b[1] - a[1]).map(([group, used]) => `${group} ${((used * 1000) / sent).toFixed(2)}`);
+    console.log(`  whole machine: ${((machineTotal / loadSeconds) * 100).toFixed(0)}% of a core busy (${os.cpus().length} cores); CPU per event (ms): ${machineShares.join(', ')}`);
     const ms = (buckets: Buckets, q: number) => (quantile(buckets, q) * 1000).toFixed(1);
     const all = sumBuckets(delays);
     const perWorker = delays.map((d, i) => `${pids[i]![0]} ${ms(d, 0.99)}`).join(', ');

@@ -22,6 +22,8 @@ export interface PostgresOptions {
    * writer's backends by it, see writer-activity.ts). A connection string's own wins.
    */
   applicationName?: string;
+  /** How long a connection the pool no longer needs stays open (above `min`); pg-pool's 10 s when unset. */
+  idleTimeoutMs?: number;
   /** Hears of connections PostgreSQL refused (too many clients), which are retried for a while. */
   logger?: Pick<Logger, 'warn'>;
 }
@@ -123,6 +125,7 @@ export function openPostgres(options: PostgresOptions): Database {
     database: options.database,
     min: options.min,
     max: options.max ?? 10,
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMillis: options.idleTimeoutMs }),
     ...(options.applicationName ? { application_name: options.applicationName } : {}),
     types: typeParsers,
   });
