@@ -6,11 +6,10 @@
  * every hot statement prepared anew).
  */
 import { jest } from '@jest/globals';
-import type { Config } from '@jest/types';
 import { openDatabase, testPostgresUrl, type Database } from '@lattice/storage';
 
 // Only the pool's idle timers are faked: connections and their I/O run for real.
-const POOL_TIMERS_ONLY: Config.FakeTimersConfig = { doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'] };
+const POOL_TIMERS_ONLY: Parameters<typeof jest.useFakeTimers>[0] = { doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'] };
 
 async function serverPool(args: { cp_min?: number; cp_max: number }): Promise<Database> {
   return openDatabase({ name: 'postgres', args: { connection_string: testPostgresUrl(), ...args } }, '/unused');
