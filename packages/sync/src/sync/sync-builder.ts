@@ -158,10 +158,11 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
     }
   }
 
-  // ---- timelines, ephemeral, account data (independent reads)
-  const joinedIds = timelineRooms.filter((r) => r.section === 'join').map((r) => r.roomId);
+  // ---- timelines, ephemeral, unread counts (independent reads)
+  const joinedRooms = timelineRooms.filter((r) => r.section === 'join');
+  const joinedIds = joinedRooms.map((r) => r.roomId);
   const receiptsFrom = initial || fullState ? 0 : since!.get('receipts').min;
-  const [timelines, ephemeral] = await Promise.all([
+  const [timelines, ephemeral, unread] = await Promise.all([
     expiryCutoffs(ctx.config, store, timelineRooms.map((r) => r.roomId)).then((expiredBefore) =>
       loadTimelines({ db, store, userId, filter, ignored, expiredBefore }, timelineRooms.map((r) => r.window)),
     ),
@@ -176,6 +177,9 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
           // No receipt in the user's rooms since `since`: an empty window, nothing read.
           receiptsTo: changes && !changes.rooms('receipts', joinedIds) ? receiptsFrom : to.get('receipts').min,
         }),
+    // Counts depend on the room and `to` only: read beside the timelines, not one round trip after them
+    // (a joined room left out of the response below has its counts read for nothing).
+    deps.unread.counts(userId, joinedRooms.map((r) => ({ roomId: r.roomId, joinedAt: r.window.joinedAt ?? 0 })), toEvents),
   ]);
 
   // ---- state: at the start of each timeline, and at `since` for gappy incremental rooms
@@ -229,14 +233,6 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
     stateIds.set(room.roomId, selectState(deps, req, room, timelines.get(room.roomId)!, baseStates.get(room.roomId), startStates.get(room.roomId), summaries.get(room.roomId)));
   }
   const stateEvents = await store.getEvents([...stateIds.values()].flat());
-
-  // ---- unread counts of the joined rooms in the response
-  const joinedIncluded = included.filter((r) => r.section === 'join');
-  const unread = await deps.unread.counts(
-    userId,
-    joinedIncluded.map((r) => ({ roomId: r.roomId, joinedAt: r.window.joinedAt ?? 0 })),
-    toEvents,
-  );
 
   // ---- assemble
   const versions = new Map(
