@@ -24,7 +24,7 @@ import { membershipsAsOf, roomSummaries, type MembershipAt, type RoomSummaryFact
 import { ephemeralEvents, type EphemeralEvent } from './ephemeral.js';
 import { formatSyncEvent, type FormatContext } from './event-format.js';
 import { stateDelta, statesAt, statesAtTimelineStart } from './room-state.js';
-import type { SyncExtension } from './extensions.js';
+import type { SyncContribution, SyncExtension } from './extensions.js';
 import type { KnownChanges } from './known-changes.js';
 import { strippedState } from './stripped-state.js';
 import { loadTimelines, type LoadedTimeline, type RoomWindow } from './timelines.js';
@@ -158,11 +158,21 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
     }
   }
 
+  // ---- the extensions' sections (to-device, device lists, presence…), read beside the rooms'
+  const joinedRoomIds = new Set([...memberships].filter(([, m]) => m.membership === 'join').map(([roomId]) => roomId));
+  const contributionsRead = Promise.all(
+    deps.extensions.map((ext) => ext.contribute({ userId, deviceId, since, to, filter, fullState, joinedRoomIds, ...(changes ? { changes } : {}) })),
+  );
+  // A room has news, so this build most likely answers: its late sections (key counts) are read now
+  // too, rather than one round trip after everything else. A build that does not answer drops them.
+  const lateRead = timelineRooms.length > 0 ? contributionsRead.then(readLateSections) : undefined;
+  lateRead?.catch(() => undefined);
+
   // ---- timelines, ephemeral, unread counts (independent reads)
   const joinedRooms = timelineRooms.filter((r) => r.section === 'join');
   const joinedIds = joinedRooms.map((r) => r.roomId);
   const receiptsFrom = initial || fullState ? 0 : since!.get('receipts').min;
-  const [timelines, ephemeral, unread] = await Promise.all([
+  const [timelines, ephemeral, unread, contributions] = await Promise.all([
     expiryCutoffs(ctx.config, store, timelineRooms.map((r) => r.roomId)).then((expiredBefore) =>
       loadTimelines({ db, store, userId, filter, ignored, expiredBefore }, timelineRooms.map((r) => r.window)),
     ),
@@ -180,6 +190,7 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
     // Counts depend on the room and `to` only: read beside the timelines, not one round trip after them
     // (a joined room left out of the response below has its counts read for nothing).
     deps.unread.counts(userId, joinedRooms.map((r) => ({ roomId: r.roomId, joinedAt: r.window.joinedAt ?? 0 })), toEvents),
+    contributionsRead,
   ]);
 
   // ---- state: at the start of each timeline, and at `since` for gappy incremental rooms
@@ -290,10 +301,6 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   }
 
   const roomCount = Object.values(rooms).reduce((n, s) => n + Object.keys(s).length, 0);
-  const joinedRoomIds = new Set([...memberships].filter(([, m]) => m.membership === 'join').map(([roomId]) => roomId));
-  const contributions = await Promise.all(
-    deps.extensions.map((ext) => ext.contribute({ userId, deviceId, since, to, filter, fullState, joinedRoomIds, ...(changes ? { changes } : {}) })),
-  );
   // An extension that sent only part of its stream's rows holds next_batch back for that stream.
   let nextBatch = to;
   for (const contribution of contributions) {
@@ -316,10 +323,14 @@ export async function buildSync(deps: SyncDeps, req: SyncRequest): Promise<SyncR
   }
   const extensionUpdates = contributions.some((c) => c.hasUpdates);
   const answer = async () => {
-    for (const sections of await Promise.all(contributions.map((c) => c.lateSections?.()))) Object.assign(body, sections);
+    for (const sections of await (lateRead ?? readLateSections(contributions))) Object.assign(body, sections);
     return body;
   };
   return { body, hasUpdates: roomCount > 0 || globalAccountData.length > 0 || extensionUpdates, roomIds: waitRooms, answer };
+}
+
+function readLateSections(contributions: readonly SyncContribution[]): Promise<Array<Record<string, unknown> | undefined>> {
+  return Promise.all(contributions.map((c) => c.lateSections?.()));
 }
 
 /**
