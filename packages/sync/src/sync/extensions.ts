@@ -37,9 +37,9 @@ export interface SyncContribution {
    */
   positions?: Partial<Record<SyncTokenStream, StreamPosition>>;
   /**
-   * Sections read only for the response that is sent: a long-poll's build that finds nothing
+   * Sections read only for a response that is likely sent: a long-poll's build that finds nothing
    * new and waits never reads them. For values that never make a sync answer (one-time key
-   * counts), read at the latest moment.
+   * counts); a build with news in a room reads them beside its own reads, any other at its answer.
    */
   lateSections?: () => Promise<Record<string, unknown>>;
 }
