@@ -26,10 +26,6 @@ function connections(db: Database): { total: number; idle: number } {
   return { total, idle };
 }
 
-afterEach(() => {
-  jest.useRealTimers();
-});
-
 test("an idle connection outlives pg-pool's 10 s default, and is closed once idle for minutes", async () => {
   jest.useFakeTimers(POOL_TIMERS_ONLY);
   const db = await serverPool({ cp_max: 2 });

@@ -125,7 +125,7 @@ export function openPostgres(options: PostgresOptions): Database {
     database: options.database,
     min: options.min,
     max: options.max ?? 10,
-    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMillis: options.idleTimeoutMs }),
+    idleTimeoutMillis: options.idleTimeoutMs,
     ...(options.applicationName ? { application_name: options.applicationName } : {}),
     types: typeParsers,
   });
