@@ -272,7 +272,11 @@ function logFile(name) {
   return openSync(path.join(dir, 'logs', `${name}.log`), 'a');
 }
 
+/** What the workers stand on: stopped only once they have exited. */
+const INFRASTRUCTURE = new Set(['redis', 'nginx']);
+
 function track(name, child) {
+  child.infrastructure = INFRASTRUCTURE.has(name);
   children.push(child);
   child.once('exit', (code, signal) => {
     if (!stopping) log(`${name} exited (${signal ?? code}); see ${path.join(dir, 'logs', `${name}.log`)}`);
@@ -320,12 +324,19 @@ async function tcpReady(p) {
 async function stop(code) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const running = (c) => c.exitCode === null && c.signalCode === null;
+  const terminate = async (group) => {
+    for (const child of group) if (running(child)) child.kill('SIGTERM');
+    await Promise.all(group.map((c) => (running(c) ? new Promise((r) => c.once('exit', r)) : undefined)));
+  };
   const force = setTimeout(() => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const child of children) if (running(child)) child.kill('SIGKILL');
     process.exit(code);
-  }, 10_000);
-  await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
+  }, 15_000);
+  // Workers first, as docker compose stops them before what they depend on: a worker whose Redis
+  // is already gone has to give up on closing its queues.
+  await terminate(children.filter((c) => !c.infrastructure));
+  await terminate(children.filter((c) => c.infrastructure));
   clearTimeout(force);
   process.exit(code);
 }

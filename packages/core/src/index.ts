@@ -44,3 +44,4 @@ export * from './runtime/time-slicer.js';
 export * from './runtime/retry-schedule.js';
 export * from './runtime/timer-retry-schedule.js';
 export * from './runtime/bullmq-retry-schedule.js';
+export * from './runtime/bullmq-close.js';

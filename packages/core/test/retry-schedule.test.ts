@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { BullMqRetrySchedule, TimerRetrySchedule } from '@lattice/core';
+import { startPrivateRedis } from '../../../tests/support/private-redis.js';
 import { eventually } from '../../../tests/support/wait.js';
 
 const logger = pino({ level: 'silent' });
@@ -43,5 +44,23 @@ describe('BullMqRetrySchedule', () => {
     expect(calls.filter((k) => k === 'remote.test:8448')).toHaveLength(1);
     await schedule.obliterate();
     await schedule.close();
+  });
+
+  test('close() returns when Redis is gone instead of hanging the shutdown', async () => {
+    const redis = await startPrivateRedis();
+    const warnings: unknown[] = [];
+    const errors: unknown[] = [];
+    const recording = { ...logger, warn: (obj: unknown) => void warnings.push(obj), error: (obj: unknown) => void errors.push(obj) } as unknown as typeof logger;
+    const schedule = new BullMqRetrySchedule({ connection: { host: '127.0.0.1', port: redis.port }, queueName: 'retry-test', logger: recording });
+    const calls: string[] = [];
+    schedule.onDue((key) => void calls.push(key));
+    await schedule.schedule('remote.test', Date.now());
+    await eventually('the worker running', () => calls.length === 1);
+    await redis.kill();
+    // The worker has found Redis gone and is reconnecting: the state a shutdown hung in.
+    await eventually('the worker noticing', () => errors.length > 0);
+    await schedule.close();
+    // Closed by force, not by giving up on it: nothing is left reconnecting.
+    expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@
  */
 import type { ConnectionOptions, Job, Queue, Worker } from 'bullmq';
 import type { Logger } from '../logging/index.js';
+import { closeBullMq } from './bullmq-close.js';
 import { loadOnUse } from './load-on-use.js';
 import type { DueHandler, RetrySchedule } from './retry-schedule.js';
 
@@ -26,6 +27,8 @@ export interface BullMqRetryScheduleOptions {
   backoffMs?: number;
   logger: Logger;
   clock?: () => number;
+  /** How long close() waits for Redis (bullmq-close.ts). */
+  closeGraceMs?: number;
 }
 
 interface DueJob {
@@ -72,8 +75,7 @@ export class BullMqRetrySchedule implements RetrySchedule {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+    await closeBullMq({ worker: this.worker, queue: this.queue }, this.options.logger, this.options.closeGraceMs);
   }
 
   /** The calls not yet handled: waiting for their time, or due and waiting for the handler (operators, tests). */

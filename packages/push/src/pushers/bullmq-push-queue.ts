@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ConnectionOptions, Queue, Worker } from 'bullmq';
-import { loadOnUse, type Logger } from '@lattice/core';
+import { closeBullMq, loadOnUse, type Logger } from '@lattice/core';
 import { DEFAULT_RETRY, type PushJob, type PushJobHandler, type PushQueue, type RetryPolicy } from './push-queue.js';
 
 const bullmq = loadOnUse<typeof import('bullmq')>('bullmq');
@@ -21,6 +21,8 @@ export interface BullMqPushQueueOptions {
   /** Jobs one process sends at once. */
   concurrency?: number;
   logger: Logger;
+  /** How long close() waits for Redis (bullmq-close.ts in @lattice/core). */
+  closeGraceMs?: number;
 }
 
 function connectionOf(connection: ConnectionOptions | string): ConnectionOptions {
@@ -84,8 +86,7 @@ export class BullMqPushQueue implements PushQueue {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+    await closeBullMq({ worker: this.worker, queue: this.queue }, this.options.logger, this.options.closeGraceMs);
   }
 
   /** For operators and tests: removes every key of this queue from Redis. */
