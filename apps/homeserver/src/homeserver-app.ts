@@ -1,8 +1,7 @@
-import express from 'express';
 import type { RequestListener } from 'node:http';
 import type { HomeserverConfig, ListenerConfig, Logger, Metrics, SigningKey } from '@lattice/core';
 import type { Database } from '@lattice/storage';
-import { DeviceListeners, MemoryRateLimiter, createClientApiApp, type ClientApiContext, type RoomServices } from '@lattice/client-api';
+import { DeviceListeners, MemoryRateLimiter, apiApp, createClientApiApp, type ClientApiContext, type RoomServices } from '@lattice/client-api';
 import { federationMediaRouter } from '@lattice/media';
 import { installAppserviceAuth, startAppserviceSender } from '@lattice/appservice';
 import { startAdminJobRunner, startRetentionPurges } from '@lattice/admin';
@@ -93,8 +92,7 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
     { heardFrom: (origin) => backingOff.heardFrom(origin) },
   );
   return (listener) => {
-    const app = express();
-    app.disable('x-powered-by');
+    const app = apiApp();
     if (listener.type === 'metrics') {
       app.use(operationsRouter(ctx.db, ctx.metrics));
       return app;

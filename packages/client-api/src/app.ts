@@ -4,8 +4,9 @@
  * error handler. Apps that mount other routers beside it (federation, media)
  * compose the same pieces themselves.
  */
-import express, { type Express, type Router } from 'express';
+import type { Express, Router } from 'express';
 import type { ClientApiContext } from './context.js';
+import { apiApp } from './http/api-app.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestContext } from './http/request-context.js';
@@ -20,10 +21,7 @@ export interface ClientApiAppOptions {
 }
 
 export function createClientApiApp(ctx: ClientApiContext, options: ClientApiAppOptions = {}): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  // API responses are never conditional; ETags would only cost hashing.
-  app.set('etag', false);
+  const app = apiApp();
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(requestContext(ctx.logger));
   app.use(cors());

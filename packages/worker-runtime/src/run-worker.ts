@@ -6,10 +6,9 @@
  * (instance_map) and /health, /ready, /metrics. A role's main.ts calls this
  * with its role.
  */
-import express from 'express';
 import { isIP } from 'node:net';
 import type { RequestListener } from 'node:http';
-import type { ClientApiContext } from '@lattice/client-api';
+import { apiApp, type ClientApiContext } from '@lattice/client-api';
 import { configureSharedEd25519Verifier, createLogger, createMetrics, loadConfig, type HomeserverConfig, type ListenerConfig, type WorkerRole } from '@lattice/core';
 import { registerReplicationMetrics } from '@lattice/replication';
 import { registerFederationOutboxMetrics } from '@lattice/federation';
@@ -78,8 +77,7 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
   const ctx: ClientApiContext = { config, db, logger, rooms: services.rooms, rateLimiter: services.rateLimiter };
   const features = roleFeatures(role, ctx, signingKey);
   const handlerFor = (listener: ListenerConfig): RequestListener => {
-    const app = express();
-    app.disable('x-powered-by');
+    const app = apiApp();
     if (listener.type === 'metrics') {
       app.use(operationsRouter(db, metrics, services.readiness));
       return app;
@@ -116,8 +114,7 @@ async function startInternalListener(
   const { config, db, logger } = ctx;
   const location = config.instance_map[config.worker_name!];
   if (!location) return [];
-  const app = express();
-  app.disable('x-powered-by');
+  const app = apiApp();
   app.use(operationsRouter(db, undefined, services.readiness));
   if (services.localPersister) {
     app.use(

@@ -63,6 +63,8 @@ describe('waking a backing-off destination in the worker split', () => {
       body: JSON.stringify({ positions: {}, args: { destination: 'nowhere.test' } }),
     });
     expect(res.status).toBe(200);
+    // An internal answer is never conditional: no ETag, whose SHA-1 every call used to pay for.
+    expect(res.headers.get('etag')).toBeNull();
     // Not on federation-inbound, which sends nothing.
     const inbound = await fetch(`http://127.0.0.1:${worker('federation-inbound').internalPort}${INTERNAL_PREFIX}/federation/wake`, {
       method: 'POST',

@@ -4,14 +4,12 @@
  * context, the given routers (the federation router last), M_UNRECOGNIZED for
  * anything else, and the Matrix error handler.
  */
-import express, { type Express, type Router } from 'express';
-import { errorHandler, requestContext, unrecognizedHandler } from '@lattice/client-api';
+import type { Express, Router } from 'express';
+import { apiApp, errorHandler, requestContext, unrecognizedHandler } from '@lattice/client-api';
 import type { Logger } from '@lattice/core';
 
 export function createFederationApp(logger: Logger, routers: readonly Router[], options: { trustProxy?: boolean } = {}): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
+  const app = apiApp();
   app.set('trust proxy', options.trustProxy ?? false);
   app.use(requestContext(logger));
   for (const router of routers) app.use(router);
