@@ -9,7 +9,7 @@ import { eventuallyAsync } from './wait.js';
 
 export interface PrivateRedis {
   port: number;
-  /** Kills the server at once (SIGKILL) and waits for it to be gone. */
+  /** Kills the server at once (SIGKILL) and waits for it to be gone; again, nothing more. */
   kill(): Promise<void>;
 }
 

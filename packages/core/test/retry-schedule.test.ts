@@ -52,15 +52,19 @@ describe('BullMqRetrySchedule', () => {
     const errors: unknown[] = [];
     const recording = { ...logger, warn: (obj: unknown) => void warnings.push(obj), error: (obj: unknown) => void errors.push(obj) } as unknown as typeof logger;
     const schedule = new BullMqRetrySchedule({ connection: { host: '127.0.0.1', port: redis.port }, queueName: 'retry-test', logger: recording });
-    const calls: string[] = [];
-    schedule.onDue((key) => void calls.push(key));
-    await schedule.schedule('remote.test', Date.now());
-    await eventually('the worker running', () => calls.length === 1);
-    await redis.kill();
-    // The worker has found Redis gone and is reconnecting: the state a shutdown hung in.
-    await eventually('the worker noticing', () => errors.length > 0);
-    await schedule.close();
-    // Closed by force, not by giving up on it: nothing is left reconnecting.
-    expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
+    try {
+      const calls: string[] = [];
+      schedule.onDue((key) => void calls.push(key));
+      await schedule.schedule('remote.test', Date.now());
+      await eventually('the worker running', () => calls.length === 1);
+      await redis.kill();
+      // The worker has found Redis gone and is reconnecting: the state a shutdown hung in.
+      await eventually('the worker noticing', () => errors.length > 0);
+      await schedule.close();
+      // Closed by force, not by giving up on it: nothing is left reconnecting.
+      expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
+    } finally {
+      await redis.kill();
+    }
   });
 });

@@ -107,14 +107,18 @@ test('close() returns when Redis is gone instead of hanging the shutdown', async
   const errors: unknown[] = [];
   const recording = { ...logger, warn: (obj: unknown) => void warnings.push(obj), error: (obj: unknown) => void errors.push(obj) } as unknown as typeof logger;
   const queue = new BullMqPushQueue({ connection: { host: '127.0.0.1', port: redis.port }, logger: recording });
-  const seen: string[] = [];
-  queue.process(async (j) => void seen.push(j.eventId));
-  await queue.add([job('$before')]);
-  await until(() => seen.length === 1);
-  await redis.kill();
-  // The worker has found Redis gone and is reconnecting: the state a shutdown hung in.
-  await until(() => errors.length > 0);
-  await queue.close();
-  // Closed by force, not by giving up on it: nothing is left reconnecting.
-  expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
+  try {
+    const seen: string[] = [];
+    queue.process(async (j) => void seen.push(j.eventId));
+    await queue.add([job('$before')]);
+    await until(() => seen.length === 1);
+    await redis.kill();
+    // The worker has found Redis gone and is reconnecting: the state a shutdown hung in.
+    await until(() => errors.length > 0);
+    await queue.close();
+    // Closed by force, not by giving up on it: nothing is left reconnecting.
+    expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
+  } finally {
+    await redis.kill();
+  }
 });

@@ -6,7 +6,7 @@
  * worker is closed by force instead: its connections are dropped, and a job
  * left running stays in Redis, where BullMQ's stalled-job check hands it to a
  * worker again (nothing acknowledged is lost). Whatever else waits on Redis is
- * bounded by graceMs.
+ * bounded by BULLMQ_CLOSE_GRACE_MS.
  */
 import type { Queue, Worker } from 'bullmq';
 import type { Logger } from '../logging/index.js';
@@ -14,11 +14,8 @@ import type { Logger } from '../logging/index.js';
 /** Long enough for a job in flight to finish, well inside a worker's 10 s shutdown bound. */
 export const BULLMQ_CLOSE_GRACE_MS = 5_000;
 
-export async function closeBullMq(
-  parts: { worker: Worker | undefined; queue: Queue },
-  logger: Pick<Logger, 'warn'>,
-  graceMs = BULLMQ_CLOSE_GRACE_MS,
-): Promise<void> {
+export async function closeBullMq(parts: { worker: Worker | undefined; queue: Queue }, logger: Pick<Logger, 'warn'>): Promise<void> {
+  const graceMs = BULLMQ_CLOSE_GRACE_MS;
   const close = async () => {
     const redisUp = (await parts.queue.client).status === 'ready';
     await parts.worker?.close(!redisUp);

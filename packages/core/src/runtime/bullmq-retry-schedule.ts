@@ -27,8 +27,6 @@ export interface BullMqRetryScheduleOptions {
   backoffMs?: number;
   logger: Logger;
   clock?: () => number;
-  /** How long close() waits for Redis (bullmq-close.ts). */
-  closeGraceMs?: number;
 }
 
 interface DueJob {
@@ -75,7 +73,7 @@ export class BullMqRetrySchedule implements RetrySchedule {
   }
 
   async close(): Promise<void> {
-    await closeBullMq({ worker: this.worker, queue: this.queue }, this.options.logger, this.options.closeGraceMs);
+    await closeBullMq({ worker: this.worker, queue: this.queue }, this.options.logger);
   }
 
   /** The calls not yet handled: waiting for their time, or due and waiting for the handler (operators, tests). */

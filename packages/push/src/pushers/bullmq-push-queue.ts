@@ -21,8 +21,6 @@ export interface BullMqPushQueueOptions {
   /** Jobs one process sends at once. */
   concurrency?: number;
   logger: Logger;
-  /** How long close() waits for Redis (bullmq-close.ts in @lattice/core). */
-  closeGraceMs?: number;
 }
 
 function connectionOf(connection: ConnectionOptions | string): ConnectionOptions {
@@ -86,7 +84,7 @@ export class BullMqPushQueue implements PushQueue {
   }
 
   async close(): Promise<void> {
-    await closeBullMq({ worker: this.worker, queue: this.queue }, this.options.logger, this.options.closeGraceMs);
+    await closeBullMq({ worker: this.worker, queue: this.queue }, this.options.logger);
   }
 
   /** For operators and tests: removes every key of this queue from Redis. */
