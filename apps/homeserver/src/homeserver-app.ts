@@ -92,22 +92,15 @@ export function handlerForListener(ctx: HomeserverContext): (listener: ListenerC
     { heardFrom: (origin) => backingOff.heardFrom(origin) },
   );
   return (listener) => {
-    const app = apiApp();
-    if (listener.type === 'metrics') {
-      app.use(operationsRouter(ctx.db, ctx.metrics));
-      return app;
-    }
-    app.use(httpMetrics(ctx.metrics));
-    app.use(operationsRouter(ctx.db, undefined));
+    if (listener.type === 'metrics') return apiApp({ leading: [operationsRouter(ctx.db, ctx.metrics)] });
+    const options = { trustProxy: listener.x_forwarded, leading: [httpMetrics(ctx.metrics), operationsRouter(ctx.db, undefined)] };
     const names = new Set(listener.resources.flatMap((r) => r.names));
     const servesFederation = names.has('federation') || names.has('keys');
     if (servesFederation && !names.has('client')) {
       // A federation listener (e.g. TLS on 8448): /_matrix/federation and /_matrix/key only.
-      app.use(createFederationApp(ctx.logger, [presence.federationRouter, federationRoutes], { trustProxy: listener.x_forwarded }));
-      return app;
+      return createFederationApp(ctx.logger, [presence.federationRouter, federationRoutes], options);
     }
     const listenerRouters = servesFederation ? [...routers, presence.federationRouter, federationRoutes] : routers;
-    app.use(createClientApiApp(clientCtx, { trustProxy: listener.x_forwarded, routers: listenerRouters }));
-    return app;
+    return createClientApiApp(clientCtx, { ...options, routers: listenerRouters });
   };
 }

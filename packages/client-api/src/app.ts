@@ -6,23 +6,20 @@
  */
 import type { Express, Router } from 'express';
 import type { ClientApiContext } from './context.js';
-import { apiApp } from './http/api-app.js';
+import { apiApp, type ApiAppOptions } from './http/api-app.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { requestContext } from './http/request-context.js';
 import { unrecognizedHandler } from './http/unrecognized.js';
 import { createClientApiRouter } from './router.js';
 
-export interface ClientApiAppOptions {
-  /** Trust X-Forwarded-* from a reverse proxy (a listener's x_forwarded). */
-  trustProxy?: boolean;
+export interface ClientApiAppOptions extends ApiAppOptions {
   /** Further routers mounted after the client API and before the catch-all. */
   routers?: Router[];
 }
 
 export function createClientApiApp(ctx: ClientApiContext, options: ClientApiAppOptions = {}): Express {
-  const app = apiApp();
-  app.set('trust proxy', options.trustProxy ?? false);
+  const app = apiApp(options);
   app.use(requestContext(ctx.logger));
   app.use(cors());
   app.use(createClientApiRouter(ctx));

@@ -4,6 +4,7 @@ export * from './router.js';
 export * from './http/request-types.js';
 export * from './http/request-context.js';
 export * from './http/api-app.js';
+export * from './http/app-born-requests.js';
 export * from './http/cors.js';
 export * from './http/body.js';
 export * from './http/validate.js';

@@ -77,15 +77,9 @@ export async function runWorker(role: WorkerRole, argv: string[] = process.argv.
   const ctx: ClientApiContext = { config, db, logger, rooms: services.rooms, rateLimiter: services.rateLimiter };
   const features = roleFeatures(role, ctx, signingKey);
   const handlerFor = (listener: ListenerConfig): RequestListener => {
-    const app = apiApp();
-    if (listener.type === 'metrics') {
-      app.use(operationsRouter(db, metrics, services.readiness));
-      return app;
-    }
-    app.use(httpMetrics(metrics));
-    app.use(operationsRouter(db, undefined, services.readiness));
-    if (features.publicApp) app.use(features.publicApp(listener.x_forwarded));
-    return app;
+    if (listener.type === 'metrics') return apiApp({ leading: [operationsRouter(db, metrics, services.readiness)] });
+    const options = { trustProxy: listener.x_forwarded, leading: [httpMetrics(metrics), operationsRouter(db, undefined, services.readiness)] };
+    return features.publicApp ? features.publicApp(options) : apiApp(options);
   };
   const listeners = await startListeners(config, handlerFor, logger);
   listeners.push(...(await startInternalListener(ctx, services, features)));

@@ -5,12 +5,11 @@
  * anything else, and the Matrix error handler.
  */
 import type { Express, Router } from 'express';
-import { apiApp, errorHandler, requestContext, unrecognizedHandler } from '@lattice/client-api';
+import { apiApp, errorHandler, requestContext, unrecognizedHandler, type ApiAppOptions } from '@lattice/client-api';
 import type { Logger } from '@lattice/core';
 
-export function createFederationApp(logger: Logger, routers: readonly Router[], options: { trustProxy?: boolean } = {}): Express {
-  const app = apiApp();
-  app.set('trust proxy', options.trustProxy ?? false);
+export function createFederationApp(logger: Logger, routers: readonly Router[], options: ApiAppOptions = {}): Express {
+  const app = apiApp(options);
   app.use(requestContext(logger));
   for (const router of routers) app.use(router);
   app.use(unrecognizedHandler);

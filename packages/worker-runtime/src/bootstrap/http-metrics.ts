@@ -9,33 +9,52 @@ import type { Metrics } from '@lattice/core';
 export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
-    const template = routeTemplate(req);
+    recordRouteTemplates(Object.getPrototypeOf(req) as object);
+    const templated = req as Templated;
+    // Every request gains the same fields in the same order: one hidden class for all of them.
+    templated[ROUTE] = undefined;
+    templated[TEMPLATE] = undefined;
     res.once('finish', () => {
-      metrics.observeHttpRequest(req.method, template() ?? 'unmatched', res.statusCode, Number(process.hrtime.bigint() - start) / 1e9);
+      metrics.observeHttpRequest(req.method, templated[TEMPLATE] ?? 'unmatched', res.statusCode, Number(process.hrtime.bigint() - start) / 1e9);
     });
     next();
   };
 }
 
+const ROUTE = Symbol('route');
+const TEMPLATE = Symbol('route template');
+
+interface Templated extends Request {
+  [ROUTE]: unknown;
+  [TEMPLATE]: string | undefined;
+}
+
+const instrumented = new WeakSet<object>();
+
 /**
- * The template of the route that handles the request, noted when the router
+ * Notes the template of the route that handles a request when the router
  * assigns req.route: by the time the response finishes, a thrown error has
  * taken the request back out of nested routers, and req.baseUrl no longer
- * holds their mount paths.
+ * holds their mount paths. The accessor sits on the app's request prototype
+ * (which mounted apps' prototypes inherit from), once: an accessor defined on
+ * each request would give every request a hidden class of its own, and every
+ * property access on it, all along the middleware chain, would miss V8's
+ * inline caches.
  */
-function routeTemplate(req: Request): () => string | undefined {
-  let route: unknown;
-  let template: string | undefined;
-  Object.defineProperty(req, 'route', {
+function recordRouteTemplates(proto: object): void {
+  if (instrumented.has(proto)) return;
+  instrumented.add(proto);
+  Object.defineProperty(proto, 'route', {
     configurable: true,
     enumerable: true,
-    get: () => route,
-    set(value: unknown) {
-      route = value;
+    get(this: Templated) {
+      return this[ROUTE];
+    },
+    set(this: Templated, value: unknown) {
+      this[ROUTE] = value;
       const path = (value as { path?: unknown } | undefined)?.path;
-      if (typeof path === 'string') template = `${req.baseUrl}${path}`;
-      else if (Array.isArray(path)) template = `${req.baseUrl}${path.join('|')}`;
+      if (typeof path === 'string') this[TEMPLATE] = `${this.baseUrl}${path}`;
+      else if (Array.isArray(path)) this[TEMPLATE] = `${this.baseUrl}${path.join('|')}`;
     },
   });
-  return () => template;
 }

@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import type { RequestListener } from 'node:http';
+import { serverClassesFor } from '@lattice/client-api';
 import type { HomeserverConfig, ListenerConfig } from '@lattice/core';
 import type { Logger } from 'pino';
 
@@ -30,7 +31,9 @@ export async function startListeners(
     for (const address of listener.bind_addresses) {
       // Synapse's default ['::', '0.0.0.0']: on a dual-stack host '::' already covers IPv4.
       if (address === '0.0.0.0' && listener.bind_addresses.includes('::') && bound.some((b) => b.dualStackPort === listener.port)) continue;
-      const server = listener.tls ? https.createServer(tlsOptions(config), handler) : http.createServer(handler);
+      // An API app's requests are constructed with its prototypes (app-born-requests.ts).
+      const classes = serverClassesFor(handler);
+      const server = listener.tls ? https.createServer({ ...tlsOptions(config), ...classes }, handler) : http.createServer(classes, handler);
       // Long-polling /sync holds requests open; keep-alive must outlast typical client timeouts.
       server.keepAliveTimeout = 75_000;
       server.headersTimeout = 80_000;

@@ -9,7 +9,7 @@
  * federation sender.
  */
 import type { Express } from 'express';
-import { DeviceListeners, createClientApiApp, type ClientApiContext } from '@lattice/client-api';
+import { DeviceListeners, createClientApiApp, type ApiAppOptions, type ClientApiContext } from '@lattice/client-api';
 import type { SigningKey, WorkerRole } from '@lattice/core';
 import {
   BackingOffOrigins,
@@ -46,8 +46,8 @@ import { EduForwarder } from '../internal/edu-forwarder.js';
 import { senderWakeForwarder } from '../internal/sender-wake-forwarder.js';
 
 export interface RoleFeatures {
-  /** The app of the role's public listener; absent for roles without public traffic. */
-  publicApp?: (trustProxy: boolean) => Express;
+  /** The app of the role's public listener, after the listener's own leading handlers; absent for roles without public traffic. */
+  publicApp?: (options: ApiAppOptions) => Express;
   /** The process's presence service, on client-facing roles (a presence writer serves forwarded changes with it). */
   presence?: PresenceService;
   /** The federation sender, on federation-sender instances (it serves wakes of its destinations). */
@@ -86,7 +86,7 @@ export function roleFeatures(role: WorkerRole, base: ClientApiContext, signingKe
       const backingOff = new BackingOffOrigins(ctx.db, (destination) => waker.wake(destination), ctx.logger);
       const routes = federationRouter(deps, [rooms.router, e2ee.router, media], { heardFrom: (origin) => backingOff.heardFrom(origin) });
       return {
-        publicApp: (trustProxy) => createFederationApp(ctx.logger, [presence.federationRouter, routes], { trustProxy }),
+        publicApp: (options) => createFederationApp(ctx.logger, [presence.federationRouter, routes], options),
         close: async () => presence.stop(),
       };
     }
@@ -121,7 +121,7 @@ function clientFacing(ctx: ClientApiContext, signingKey: SigningKey): RoleFeatur
   // Interrupted admin jobs and retention purges, where the caches stream is written.
   const admin = startAdminBackgroundWork(ctx);
   return {
-    publicApp: (trustProxy) => createClientApiApp(ctx, { trustProxy, routers: features.routers }),
+    publicApp: (options) => createClientApiApp(ctx, { ...options, routers: features.routers }),
     presence: features.presence.presence,
     close: () => {
       admin.stop();
