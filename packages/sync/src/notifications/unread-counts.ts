@@ -43,9 +43,10 @@ export class UnreadCounter {
     const out = new Map<string, RoomUnreadCounts>();
     for (const { roomId } of rooms) out.set(roomId, { total: ZERO(), main: ZERO(), threads: new Map() });
     if (rooms.length === 0) return out;
+    const counted = roomsRelation(rooms);
     const { rows } = await this.db.query<{ room_id: string; thread_id: string; n: number; h: number }>(
       `SELECT o.room_id, o.thread_id, count(*) AS n, count(*) FILTER (WHERE coalesce(x.highlight, o.highlight)) AS h
-       FROM unnest($2::text[], $3::bigint[]) AS w (room_id, joined_at)
+       FROM ${counted.sql} AS w (room_id, joined_at)
        JOIN event_push_outcomes o ON o.room_id = w.room_id AND o.stream_ordering > w.joined_at AND o.stream_ordering <= $4
        LEFT JOIN event_push_exceptions x ON x.user_id = $1 AND x.room_id = o.room_id AND x.stream_ordering = o.stream_ordering
        WHERE o.sender <> $1 AND coalesce(x.notify, o.notify)
@@ -54,7 +55,7 @@ export class UnreadCounter {
            WHERE r.room_id = o.room_id AND r.user_id = $1 AND r.receipt_type IN ('m.read', 'm.read.private')
              AND r.thread_id IN ('', o.thread_id)), 0)
        GROUP BY o.room_id, o.thread_id`,
-      [userId, rooms.map((r) => r.roomId), rooms.map((r) => r.joinedAt), upTo],
+      [userId, ...counted.params, upTo],
     );
     for (const r of rows) {
       const counts = out.get(r.room_id)!;
@@ -69,4 +70,17 @@ export class UnreadCounter {
     }
     return out;
   }
+}
+
+/**
+ * The rooms to count as a relation of (room id, joined at), parameters $2 and $3.
+ * One room, an incremental sync's usual case, comes as two plain values:
+ * PostgreSQL then settles on one generic plan for the prepared statement. An
+ * array's length is known to a custom plan only, so PostgreSQL planned the
+ * statement afresh on every call, and planning cost twenty times the count
+ * (0.22 ms against 0.01 ms per call under load, pg_stat_statements).
+ */
+function roomsRelation(rooms: readonly RoomToCount[]): { sql: string; params: unknown[] } {
+  if (rooms.length === 1) return { sql: '(SELECT $2::text, $3::bigint)', params: [rooms[0]!.roomId, rooms[0]!.joinedAt] };
+  return { sql: 'unnest($2::text[], $3::bigint[])', params: [rooms.map((r) => r.roomId), rooms.map((r) => r.joinedAt)] };
 }
