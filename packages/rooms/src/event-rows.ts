@@ -6,7 +6,7 @@
  * so nothing is re-hashed on read.
  */
 import { getRoomVersion, redactPdu, type RoomEvent, type RoomVersion } from '@lattice/core';
-import type { Queryable } from '@lattice/storage';
+import { rowsRelation, type Queryable } from '@lattice/storage';
 import type { StoredEvent } from './api.js';
 
 export interface EventRow {
@@ -53,11 +53,12 @@ const EVENT_JOINS = `
 const SELECT_EVENTS = `SELECT ${EVENT_COLUMNS} FROM events e ${EVENT_JOINS} WHERE e.event_id = ANY($1::text[])`;
 
 /**
- * As `e`, the newest $4 events of each window `w` (room $1, positions ($2, $3])
- * that a client may see in a timeline (not rejected, soft-failed or outliers).
+ * As `e`, the newest $4 events of each window `w` (room, positions (lo, hi],
+ * parameters $1 to $3, see rowsRelation) that a client may see in a timeline
+ * (not rejected, soft-failed or outliers).
  */
-const RECENT_IN_WINDOWS = `
-  FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS w (room_id, lo, hi)
+const recentInWindows = (windows: string) => `
+  FROM ${windows} AS w (room_id, lo, hi)
   CROSS JOIN LATERAL (
     SELECT * FROM events x
     WHERE x.room_id = w.room_id AND x.stream_ordering > w.lo AND x.stream_ordering <= w.hi
@@ -65,8 +66,9 @@ const RECENT_IN_WINDOWS = `
     ORDER BY x.stream_ordering DESC LIMIT $4
   ) e`;
 
-const SELECT_RECENT_EVENTS = `SELECT ${EVENT_COLUMNS} ${RECENT_IN_WINDOWS} ${EVENT_JOINS} ORDER BY w.room_id, e.stream_ordering DESC`;
-const SELECT_RECENT_EVENT_IDS = `SELECT w.room_id, e.event_id ${RECENT_IN_WINDOWS} ORDER BY w.room_id, e.stream_ordering DESC`;
+const recentEventsSql = (windows: string) =>
+  `SELECT ${EVENT_COLUMNS} ${recentInWindows(windows)} ${EVENT_JOINS} ORDER BY w.room_id, e.stream_ordering DESC`;
+const recentEventIdsSql = (windows: string) => `SELECT w.room_id, e.event_id ${recentInWindows(windows)} ORDER BY w.room_id, e.stream_ordering DESC`;
 
 export interface EventWindow {
   roomId: string;
@@ -82,18 +84,17 @@ export async function selectEvents(db: Queryable, eventIds: readonly string[]): 
   return rows.map(storedEventFromRow);
 }
 
-const windowParams = (windows: readonly EventWindow[], limit: number): unknown[] => [
-  windows.map((w) => w.roomId),
-  windows.map((w) => w.from),
-  windows.map((w) => w.to),
-  limit,
-];
+/** The windows' query, from its text for a relation of windows, and its parameters. */
+function windowsQuery(windows: readonly EventWindow[], limit: number, sqlFor: (windows: string) => string): [string, unknown[]] {
+  const relation = rowsRelation(1, [['text', windows.map((w) => w.roomId)], ['bigint', windows.map((w) => w.from)], ['bigint', windows.map((w) => w.to)]]);
+  return [sqlFor(relation.sql), [...relation.params, limit]];
+}
 
 /** Rows of the newest `limit` visible events of each window, newest first per room. */
 export async function selectRecentEventRows(db: Queryable, windows: readonly EventWindow[], limit: number): Promise<EventRow[]> {
   const live = windows.filter((w) => w.to > w.from);
   if (live.length === 0) return [];
-  return (await db.query<EventRow>(SELECT_RECENT_EVENTS, windowParams(live, limit))).rows;
+  return (await db.query<EventRow>(...windowsQuery(live, limit, recentEventsSql))).rows;
 }
 
 /** The ids alone of the newest `limit` visible events of each window, newest first (rooms without any are absent). */
@@ -101,7 +102,7 @@ export async function selectRecentEventIds(db: Queryable, windows: readonly Even
   const out = new Map<string, string[]>();
   const live = windows.filter((w) => w.to > w.from);
   if (live.length === 0) return out;
-  const { rows } = await db.query<{ room_id: string; event_id: string }>(SELECT_RECENT_EVENT_IDS, windowParams(live, limit));
+  const { rows } = await db.query<{ room_id: string; event_id: string }>(...windowsQuery(live, limit, recentEventIdsSql));
   for (const r of rows) {
     let ids = out.get(r.room_id);
     if (!ids) out.set(r.room_id, (ids = []));

@@ -9,3 +9,4 @@ export * from './stream-positions.js';
 export * from './writer-activity.js';
 export * from './state-groups.js';
 export * from './queue-vacuum.js';
+export * from './rows-relation.js';
