@@ -4,13 +4,16 @@
  * but never announced: readers must not skip the in-flight one while its
  * transaction is open, must move on once it is gone, and must deliver the
  * committed row that nobody announced. A restarted writer waits out its
- * previous incarnation's open transactions before claiming a position.
+ * previous incarnation's open transactions before claiming a position. A
+ * probe counts this database's connections only: another deployment on the
+ * same server may name its writers alike.
  */
 import pg from 'pg';
 import {
   advanceWriterPosition,
   createTestDatabase,
   openPostgres,
+  probeWriterActivity,
   streamWriterPositions,
   testPostgresUrl,
   type Database,
@@ -135,5 +138,21 @@ describe('stream-writer fencing on postgres', () => {
     await old.query('ROLLBACK');
     const hub = await restarting;
     expect(hub.writer('caches').persistedUpTo).toBeGreaterThan(stale);
+  });
+
+  it('connections to another database are no writer of this one, whatever their name', async () => {
+    // Another deployment on the same PostgreSQL server, with the same instance names (event-persister-1, …).
+    const other = await createTestDatabase('postgres');
+    closers.push(() => other.close());
+    const { rows } = await other.query<{ name: string }>('SELECT current_database() AS name');
+    const elsewhere = new pg.Client({ connectionString: testPostgresUrl(rows[0]!.name), application_name: 'lattice/w3/elsewhere' });
+    await elsewhere.connect();
+    closers.unshift(() => elsewhere.end());
+    await elsewhere.query('BEGIN');
+    await elsewhere.query('SELECT 1');
+    await new Promise((r) => setTimeout(r, 20)); // its transaction began before the probe reads the sequence
+    const activity = await probeWriterActivity(db, 'caches', 'w3');
+    expect(activity).toMatchObject({ openTransactions: 0, backends: 0 });
+    await elsewhere.query('ROLLBACK');
   });
 });

@@ -59,6 +59,8 @@ export interface WriterActivity {
  * sequence. So "the writer has persisted everything it will ever write at or
  * below P" is true, whether the writer is dead, idle, or simply silent.
  * `except` names application_names not to count (a writer's own incarnation).
+ * Only this database's connections count: pg_stat_activity lists the whole
+ * server's, and another deployment on it may name its writers the same.
  * Undefined when PostgreSQL does not track activity (no conclusion possible).
  */
 export async function probeWriterActivity(
@@ -78,7 +80,7 @@ export async function probeWriterActivity(
             count(*)::int AS backends,
             current_setting('track_activities') AS tracking
        FROM pg_stat_activity
-      WHERE starts_with(application_name, $1) AND NOT (application_name = ANY($2::text[]))`,
+      WHERE datname = current_database() AND starts_with(application_name, $1) AND NOT (application_name = ANY($2::text[]))`,
     [writerApplicationPrefix(instance), [...except], t0],
   );
   const activity = rows[0]!;
