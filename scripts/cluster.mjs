@@ -55,6 +55,7 @@ const federationSenderCount = Number(flags['federation-senders'] ?? 1);
 if (!Number.isInteger(federationSenderCount) || federationSenderCount < 1) throw new Error('--federation-senders takes a count of 1 or more');
 const tls = flags['tls-port'] ? { port: Number(flags['tls-port']), cert: path.resolve(flags['tls-cert']), key: path.resolve(flags['tls-key']) } : undefined;
 const databaseUrl = flags.database ?? process.env.LATTICE_CLUSTER_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/lattice_cluster';
+const dbPool = Number(flags['db-pool'] ?? 10);
 
 /** The topology of deploy/docker-compose.yml: [name, role]. */
 const topology = [
@@ -149,8 +150,28 @@ async function ensureDatabase(url, fresh) {
     if (fresh) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (!rowCount) await client.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+    await warnOfConnectionShortage(client, name);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Each worker keeps up to cp_max connections (held for minutes after a burst): when the server has fewer left
+ * (other databases, another cluster), some are refused ("sorry, too many clients already") and requests fail
+ * here and there, which looks like a slow or stalled server rather than a full one.
+ */
+async function warnOfConnectionShortage(client, name) {
+  const needed = topology.length * dbPool;
+  const { rows } = await client.query(
+    `SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int AS usable,
+            (SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname IS DISTINCT FROM $1) AS others`,
+    [name],
+  );
+  const free = rows[0].usable - rows[0].others;
+  if (needed > free) {
+    log(`warning: ${topology.length} workers may open ${needed} connections (--db-pool ${dbPool} each), PostgreSQL has ${free} left ` +
+      `(max_connections less reserved and ${rows[0].others} in use elsewhere): raise max_connections or lower --db-pool`);
   }
 }
 
@@ -170,7 +191,7 @@ async function writeConfig(processes, redisPort) {
     public_baseurl: `http://127.0.0.1:${port}/`,
     report_stats: false,
     log_level: 'info',
-    database: { name: 'postgres', args: { connection_string: databaseUrl, cp_max: Number(flags['db-pool'] ?? 10) } },
+    database: { name: 'postgres', args: { connection_string: databaseUrl, cp_max: dbPool } },
     redis: { enabled: true, host: '127.0.0.1', port: redisPort },
     signing_key_path: keyPath,
     media_store_path: path.join(dir, 'media_store'),
