@@ -61,3 +61,10 @@ test('two requests through the same middleware chain share their hidden class, a
   expect(haveSameMap(first!.req, second!.req)).toBe(true);
   expect(haveSameMap(first!.res, second!.res)).toBe(true);
 });
+
+test('a request still answers to its own app, whose express methods it has', async () => {
+  const [{ req, res }] = await twoRequests();
+  expect(req.app.get('etag')).toBe(false);
+  expect(typeof res.json).toBe('function');
+  expect(res.app).toBe(req.app);
+});

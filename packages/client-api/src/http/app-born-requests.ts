@@ -21,12 +21,22 @@ const classesOfApps = new WeakMap<object, ServerClasses>();
 
 export function bornWithAppPrototypes(app: Express): void {
   class AppRequest extends http.IncomingMessage {}
-  Object.setPrototypeOf(AppRequest.prototype, app.request);
+  adopt(AppRequest.prototype, app.request, app);
   app.request = AppRequest.prototype as unknown as Express['request'];
   class AppResponse extends http.ServerResponse {}
-  Object.setPrototypeOf(AppResponse.prototype, app.response);
+  adopt(AppResponse.prototype, app.response, app);
   app.response = AppResponse.prototype as unknown as Express['response'];
   classesOfApps.set(app, { IncomingMessage: AppRequest, ServerResponse: AppResponse as typeof http.ServerResponse });
+}
+
+/**
+ * The class prototype stands in for express's own (req.get, res.json, … come from it) and names the app
+ * itself, as express's does: were the app mounted in another, express would re-parent the prototype,
+ * and req.app would otherwise become the outer app.
+ */
+function adopt(proto: object, expressProto: object, app: Express): void {
+  Object.setPrototypeOf(proto, expressProto);
+  Object.defineProperty(proto, 'app', { configurable: true, enumerable: true, writable: true, value: app });
 }
 
 /** http.createServer options for a handler: its request and response classes when it is such an app. */
