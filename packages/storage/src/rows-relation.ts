@@ -19,15 +19,15 @@ export interface RowsRelation {
 
 /** `columns`: each column's type and values (all of one length); parameters from $`firstParam` on. */
 export function rowsRelation(firstParam: number, columns: ReadonlyArray<readonly [ColumnType, readonly unknown[]]>): RowsRelation {
-  const placeholder = (i: number, type: string) => `$${firstParam + i}::${type}`;
+  const parameter = (i: number, type: string) => `$${firstParam + i}::${type}`;
   if (columns[0]?.[1].length === 1) {
     return {
-      sql: `(SELECT ${columns.map(([type], i) => placeholder(i, type)).join(', ')})`,
+      sql: `(SELECT ${columns.map(([type], i) => parameter(i, type)).join(', ')})`,
       params: columns.map(([, values]) => values[0]),
     };
   }
   return {
-    sql: `unnest(${columns.map(([type], i) => placeholder(i, `${type}[]`)).join(', ')})`,
+    sql: `unnest(${columns.map(([type], i) => parameter(i, `${type}[]`)).join(', ')})`,
     params: columns.map(([, values]) => values),
   };
 }

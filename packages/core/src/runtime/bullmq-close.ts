@@ -15,7 +15,6 @@ import type { Logger } from '../logging/index.js';
 export const BULLMQ_CLOSE_GRACE_MS = 5_000;
 
 export async function closeBullMq(parts: { worker: Worker | undefined; queue: Queue }, logger: Pick<Logger, 'warn'>): Promise<void> {
-  const graceMs = BULLMQ_CLOSE_GRACE_MS;
   const close = async () => {
     const redisUp = (await parts.queue.client).status === 'ready';
     await parts.worker?.close(!redisUp);
@@ -23,11 +22,11 @@ export async function closeBullMq(parts: { worker: Worker | undefined; queue: Qu
   };
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = new Promise<'gave up'>((resolve) => {
-    timer = setTimeout(resolve, graceMs, 'gave up');
+    timer = setTimeout(resolve, BULLMQ_CLOSE_GRACE_MS, 'gave up');
   });
   try {
     if ((await Promise.race([close(), gaveUp])) === 'gave up') {
-      logger.warn({ queue: parts.queue.name, graceMs }, 'queue did not close in time (is Redis reachable?); shutting down without it');
+      logger.warn({ queue: parts.queue.name, graceMs: BULLMQ_CLOSE_GRACE_MS }, 'queue did not close in time (is Redis reachable?); shutting down without it');
     }
   } finally {
     clearTimeout(timer);
