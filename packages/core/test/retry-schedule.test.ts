@@ -67,4 +67,29 @@ describe('BullMqRetrySchedule', () => {
       await redis.kill();
     }
   });
+
+  test('close() does not wait for a job in flight when Redis died a moment before, its connections still reading ready', async () => {
+    const redis = await startPrivateRedis();
+    const warnings: unknown[] = [];
+    const recording = { ...logger, warn: (obj: unknown) => void warnings.push(obj) } as unknown as typeof logger;
+    const schedule = new BullMqRetrySchedule({ connection: { host: '127.0.0.1', port: redis.port }, queueName: 'retry-test', logger: recording });
+    try {
+      let started = false;
+      let finish!: () => void;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      schedule.onDue(async () => {
+        started = true;
+        await finished;
+      });
+      await schedule.schedule('remote.test', Date.now());
+      await eventually('the handler running', () => started);
+      redis.killBeforeClientsNotice();
+      const closing = schedule.close();
+      finish(); // the job ends now, and telling Redis so can never be answered
+      await closing;
+      expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
+    } finally {
+      await redis.kill();
+    }
+  });
 });

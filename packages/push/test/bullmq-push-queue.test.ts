@@ -122,3 +122,28 @@ test('close() returns when Redis is gone instead of hanging the shutdown', async
     await redis.kill();
   }
 });
+
+test('close() does not wait for a push in flight when Redis died a moment before, its connections still reading ready', async () => {
+  const redis = await startPrivateRedis();
+  const warnings: unknown[] = [];
+  const recording = { ...logger, warn: (obj: unknown) => void warnings.push(obj) } as unknown as typeof logger;
+  const queue = new BullMqPushQueue({ connection: { host: '127.0.0.1', port: redis.port }, logger: recording });
+  try {
+    let started = false;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    queue.process(async () => {
+      started = true;
+      await finished;
+    });
+    await queue.add([job('$in-flight')]);
+    await until(() => started);
+    redis.killBeforeClientsNotice();
+    const closing = queue.close();
+    finish(); // the push ends now, and telling Redis so can never be answered
+    await closing;
+    expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
+  } finally {
+    await redis.kill();
+  }
+});
