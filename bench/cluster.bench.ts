@@ -12,7 +12,9 @@
  *    receipt, from the workers' own lattice_replication_delay_seconds,
  *  - the CPU an idle worker (the federation sender, following replication)
  *    spends while 40 events/s are sent, with the other followers' and, for
- *    scale, a bare Node.js process's reading the same channel.
+ *    scale, a bare Node.js process's reading the same channel,
+ *  - first, what the machine charges for a loopback round trip between two
+ *    processes and for touching fresh memory (lib/machine-calibration.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { keepAliveAgent, requestJson } from './lib/keep-alive-client.js';
+import { calibrateMachine, describeCalibration } from './lib/machine-calibration.js';
 import { cpuByGroup, cpuSeconds, snapshotCpu } from './lib/machine-cpu.js';
 import { bucketDelta, observations, quantile, scrapeHistogram, sumBuckets, type Buckets } from './lib/prometheus-histogram.js';
 
@@ -283,6 +286,8 @@ async function run(persisters: number, port: number): Promise<void> {
   }
 }
 
+// The same code measures several-fold apart on VMs of the same size: this line says what kind of machine it ran on.
+console.log(`machine: ${describeCalibration(await calibrateMachine())}`);
 // LATTICE_BENCH_PERSISTERS=2 runs one topology only (default: 1 then 2 persisters).
 for (const n of (process.env.LATTICE_BENCH_PERSISTERS ?? '1,2').split(',').map(Number)) await run(n, 26000 + n * 100);
 keepAliveAgent.destroy();
