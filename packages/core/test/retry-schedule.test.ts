@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { BullMqRetrySchedule, TimerRetrySchedule } from '@lattice/core';
-import { startPrivateRedis } from '../../../tests/support/private-redis.js';
+import { graceWarningsClosingWhileReconnecting, graceWarningsClosingWithJobInFlight, type ClosableQueue } from '../../../tests/support/bullmq-shutdown.js';
 import { eventually } from '../../../tests/support/wait.js';
 
 const logger = pino({ level: 'silent' });
@@ -46,50 +46,21 @@ describe('BullMqRetrySchedule', () => {
     await schedule.close();
   });
 
+  // Closed by force, not by giving up on it (a grace warning): nothing is left reconnecting.
+  const openSchedule = (port: number, log: typeof logger): ClosableQueue => {
+    const schedule = new BullMqRetrySchedule({ connection: { host: '127.0.0.1', port }, queueName: 'retry-test', logger: log });
+    return {
+      process: (handler) => schedule.onDue(handler),
+      enqueue: () => schedule.schedule('remote.test', Date.now()),
+      close: () => schedule.close(),
+    };
+  };
+
   test('close() returns when Redis is gone instead of hanging the shutdown', async () => {
-    const redis = await startPrivateRedis();
-    const warnings: unknown[] = [];
-    const errors: unknown[] = [];
-    const recording = { ...logger, warn: (obj: unknown) => void warnings.push(obj), error: (obj: unknown) => void errors.push(obj) } as unknown as typeof logger;
-    const schedule = new BullMqRetrySchedule({ connection: { host: '127.0.0.1', port: redis.port }, queueName: 'retry-test', logger: recording });
-    try {
-      const calls: string[] = [];
-      schedule.onDue((key) => void calls.push(key));
-      await schedule.schedule('remote.test', Date.now());
-      await eventually('the worker running', () => calls.length === 1);
-      await redis.kill();
-      // The worker has found Redis gone and is reconnecting: the state a shutdown hung in.
-      await eventually('the worker noticing', () => errors.length > 0);
-      await schedule.close();
-      // Closed by force, not by giving up on it: nothing is left reconnecting.
-      expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
-    } finally {
-      await redis.kill();
-    }
+    expect(await graceWarningsClosingWhileReconnecting(openSchedule)).toEqual([]);
   });
 
   test('close() does not wait for a job in flight when Redis died a moment before, its connections still reading ready', async () => {
-    const redis = await startPrivateRedis();
-    const warnings: unknown[] = [];
-    const recording = { ...logger, warn: (obj: unknown) => void warnings.push(obj) } as unknown as typeof logger;
-    const schedule = new BullMqRetrySchedule({ connection: { host: '127.0.0.1', port: redis.port }, queueName: 'retry-test', logger: recording });
-    try {
-      let started = false;
-      let finish!: () => void;
-      const finished = new Promise<void>((resolve) => (finish = resolve));
-      schedule.onDue(async () => {
-        started = true;
-        await finished;
-      });
-      await schedule.schedule('remote.test', Date.now());
-      await eventually('the handler running', () => started);
-      redis.killBeforeClientsNotice();
-      const closing = schedule.close();
-      finish(); // the job ends now, and telling Redis so can never be answered
-      await closing;
-      expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
-    } finally {
-      await redis.kill();
-    }
+    expect(await graceWarningsClosingWithJobInFlight(openSchedule)).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { parseConfig } from '@lattice/core';
 import { BullMqPushQueue, pushQueueFor, type PushJob } from '@lattice/push';
 import { createRoom, joinRoom, sendMessage } from '../../client-api/test/support/rooms.js';
 import { v3 } from '../../client-api/test/support/test-server.js';
-import { startPrivateRedis } from '../../../tests/support/private-redis.js';
+import { graceWarningsClosingWhileReconnecting, graceWarningsClosingWithJobInFlight, type ClosableQueue } from '../../../tests/support/bullmq-shutdown.js';
 import { startPushTestServer } from './support/push-server.js';
 import { startTestGateway } from './support/push-gateway.js';
 
@@ -101,49 +101,20 @@ test("a homeserver's push queue lives under its own prefix in Redis, apart from 
   }
 });
 
+// Closed by force, not by giving up on it (a grace warning): nothing is left reconnecting.
+const openPushQueue = (port: number, log: typeof logger): ClosableQueue => {
+  const queue = new BullMqPushQueue({ connection: { host: '127.0.0.1', port }, logger: log });
+  return {
+    process: (handler) => queue.process(handler),
+    enqueue: () => queue.add([job('$job')]),
+    close: () => queue.close(),
+  };
+};
+
 test('close() returns when Redis is gone instead of hanging the shutdown', async () => {
-  const redis = await startPrivateRedis();
-  const warnings: unknown[] = [];
-  const errors: unknown[] = [];
-  const recording = { ...logger, warn: (obj: unknown) => void warnings.push(obj), error: (obj: unknown) => void errors.push(obj) } as unknown as typeof logger;
-  const queue = new BullMqPushQueue({ connection: { host: '127.0.0.1', port: redis.port }, logger: recording });
-  try {
-    const seen: string[] = [];
-    queue.process(async (j) => void seen.push(j.eventId));
-    await queue.add([job('$before')]);
-    await until(() => seen.length === 1);
-    await redis.kill();
-    // The worker has found Redis gone and is reconnecting: the state a shutdown hung in.
-    await until(() => errors.length > 0);
-    await queue.close();
-    // Closed by force, not by giving up on it: nothing is left reconnecting.
-    expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
-  } finally {
-    await redis.kill();
-  }
+  expect(await graceWarningsClosingWhileReconnecting(openPushQueue)).toEqual([]);
 });
 
 test('close() does not wait for a push in flight when Redis died a moment before, its connections still reading ready', async () => {
-  const redis = await startPrivateRedis();
-  const warnings: unknown[] = [];
-  const recording = { ...logger, warn: (obj: unknown) => void warnings.push(obj) } as unknown as typeof logger;
-  const queue = new BullMqPushQueue({ connection: { host: '127.0.0.1', port: redis.port }, logger: recording });
-  try {
-    let started = false;
-    let finish!: () => void;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    queue.process(async () => {
-      started = true;
-      await finished;
-    });
-    await queue.add([job('$in-flight')]);
-    await until(() => started);
-    redis.killBeforeClientsNotice();
-    const closing = queue.close();
-    finish(); // the push ends now, and telling Redis so can never be answered
-    await closing;
-    expect(warnings.filter((w) => (w as { graceMs?: number }).graceMs !== undefined)).toEqual([]);
-  } finally {
-    await redis.kill();
-  }
+  expect(await graceWarningsClosingWithJobInFlight(openPushQueue)).toEqual([]);
 });
