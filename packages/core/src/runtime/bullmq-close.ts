@@ -13,7 +13,7 @@ import type { Logger } from '../logging/index.js';
 
 /** Long enough for a job in flight to finish, well inside a worker's 10 s shutdown bound. */
 export const BULLMQ_CLOSE_GRACE_MS = 5_000;
-/** How long a reachable Redis takes to accept a connection and answer PING, with room for a loaded machine. */
+/** How long a reachable Redis takes to accept a connection and answer its ready check, with room for a loaded machine. */
 const PROBE_TIMEOUT_MS = 1_000;
 
 export async function closeBullMq(parts: { worker: Worker | undefined; queue: Queue }, logger: Pick<Logger, 'warn'>): Promise<void> {
