@@ -164,7 +164,7 @@ it('an event persister killed with -9 while clients send: the other\'s rooms kee
     console.log(`survivor's rooms while the victim was down: ack → bob's /sync max ${Math.max(...delays)} ms over ${delays.length} messages`);
 
     await cluster.restart(VICTIM);
-    await during;
+    await Promise.all(during);
     await Promise.all(rooms.map((r, i) => sendRetrying(alice.token, r, `after-${i}`, acked)));
     await eventually('bob sees every acknowledged message', () => [...acked.keys()].every((id) => sync.seen.has(id)), 60_000);
   } finally {
