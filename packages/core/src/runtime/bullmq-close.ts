@@ -22,16 +22,8 @@ export async function closeBullMq(parts: { worker: Worker | undefined; queue: Qu
     await parts.worker?.close(!redisUp);
     await parts.queue.close();
   };
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise<'gave up'>((resolve) => {
-    timer = setTimeout(resolve, BULLMQ_CLOSE_GRACE_MS, 'gave up');
-  });
-  try {
-    if ((await Promise.race([close(), gaveUp])) === 'gave up') {
-      logger.warn({ queue: parts.queue.name, graceMs: BULLMQ_CLOSE_GRACE_MS }, 'queue did not close in time (is Redis reachable?); shutting down without it');
-    }
-  } finally {
-    clearTimeout(timer);
+  if ((await orAfter(close(), BULLMQ_CLOSE_GRACE_MS, 'gave up')) === 'gave up') {
+    logger.warn({ queue: parts.queue.name, graceMs: BULLMQ_CLOSE_GRACE_MS }, 'queue did not close in time (is Redis reachable?); shutting down without it');
   }
 }
 
@@ -46,22 +38,24 @@ export async function closeBullMq(parts: { worker: Worker | undefined; queue: Qu
 async function answers(client: RedisClient): Promise<boolean> {
   if (client.status !== 'ready') return false;
   if (client.isCluster) return true; // (Lattice configures no Redis Cluster: its status is all there is to go on)
-  const probe = client.duplicate({
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: PROBE_TIMEOUT_MS,
-  });
+  const probe = client.duplicate({ lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
   probe.on('error', () => undefined);
+  try {
+    return await orAfter(probe.connect().then(() => true, () => false), PROBE_TIMEOUT_MS, false);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** `work`'s outcome, or `fallback` once `ms` have passed without one. */
+async function orAfter<T, F>(work: Promise<T>, ms: number, fallback: F): Promise<T | F> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(resolve, PROBE_TIMEOUT_MS, false);
+  const late = new Promise<F>((resolve) => {
+    timer = setTimeout(resolve, ms, fallback);
   });
   try {
-    return await Promise.race([probe.connect().then(() => true, () => false), timedOut]);
+    return await Promise.race([work, late]);
   } finally {
     clearTimeout(timer);
-    probe.disconnect();
   }
 }
