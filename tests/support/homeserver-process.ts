@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GENEROUS_RATE_LIMIT_ENV } from './generous-rate-limits.js';
+import { TEST_PASSWORD_HASHING_ENV } from './test-password-hashing.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = path.join(REPO_ROOT, 'apps/homeserver/dist/main.js');
@@ -28,7 +29,7 @@ export interface RunningHomeserver {
 export async function startHomeserver(opts: { cwd: string; args?: string[]; env?: Record<string, string> }): Promise<RunningHomeserver> {
   const child = spawn(process.execPath, [MAIN, ...(opts.args ?? [])], {
     cwd: opts.cwd,
-    env: { ...process.env, ...GENEROUS_RATE_LIMIT_ENV, LATTICE_LISTENERS: EPHEMERAL_LISTENERS, ...opts.env },
+    env: { ...process.env, ...GENEROUS_RATE_LIMIT_ENV, ...TEST_PASSWORD_HASHING_ENV, LATTICE_LISTENERS: EPHEMERAL_LISTENERS, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -122,7 +122,7 @@ describe.each(DB_KINDS)('user admin actions on %s', (kind) => {
 describe.each(DB_KINDS)('admin password setting with password_config.enabled off on %s', (kind) => {
   let hs: AdminTestServer;
   beforeAll(async () => {
-    hs = await startAdminTestServer(kind, { config: { password_config: { enabled: false, minimum_length: 0 } } });
+    hs = await startAdminTestServer(kind, { yaml: 'password_config:\n  enabled: false\n' });
   });
   afterAll(() => hs.close());
 

@@ -8,6 +8,7 @@ import { portFree } from '../../support/free-port.js';
 import { createEmptyPostgresDatabase } from '../../support/postgres.js';
 import { REPO_ROOT } from '../../support/homeserver-process.js';
 import { GENEROUS_RATE_LIMIT_ENV } from '../../support/generous-rate-limits.js';
+import { TEST_PASSWORD_HASHING_ENV } from '../../support/test-password-hashing.js';
 
 export interface ClusterProcess {
   name: string;
@@ -153,7 +154,7 @@ async function startClusterOnce(opts: ClusterOptions): Promise<RunningCluster> {
     await writeFile(extraPath, JSON.stringify(opts.extraConfig));
     args.push('--extra-config', extraPath);
   }
-  const launcher: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const launcher: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...TEST_PASSWORD_HASHING_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   launcher.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   launcher.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
@@ -222,7 +223,7 @@ async function startClusterOnce(opts: ClusterOptions): Promise<RunningCluster> {
       const log = openSync(path.join(dir, 'logs', `${name}.log`), 'a');
       const child = spawn(process.execPath, [path.join(REPO_ROOT, `apps/${p.role}/dist/main.js`), '--config', state.configPath, '--name', name], {
         cwd: dir,
-        env: { ...process.env, ...GENEROUS_RATE_LIMIT_ENV, LATTICE_LISTENERS: JSON.stringify(listeners) },
+        env: { ...process.env, ...GENEROUS_RATE_LIMIT_ENV, ...TEST_PASSWORD_HASHING_ENV, LATTICE_LISTENERS: JSON.stringify(listeners) },
         stdio: ['ignore', log, log],
       });
       restarted.set(name, child);

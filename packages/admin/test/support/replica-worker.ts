@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Router } from 'express';
 import { createClientApiApp, createRoomServices, type ClientApiContext } from '@lattice/client-api';
+import { TEST_PASSWORD_HASHING_ENV } from '../../../../tests/support/test-password-hashing.js';
 
 export interface ReplicaWorker {
   url: string;
@@ -35,7 +36,7 @@ export interface ReplicaWorkerOptions {
 export async function startReplicaWorker(options: ReplicaWorkerOptions): Promise<ReplicaWorker> {
   const { db, namespace, instanceName, writer } = options;
   const logger = pino({ level: 'silent' });
-  const config = parseConfig(options.yaml, { env: {}, configDir: '/tmp' });
+  const config = parseConfig(options.yaml, { env: TEST_PASSWORD_HASHING_ENV, configDir: '/tmp' });
   const transport = new RedisTransport({ namespace, logger });
   const streamWriters = Object.fromEntries(DURABLE_STREAMS.map((s) => [s, [writer]])) as Record<DurableStreamName, string[]>;
   const rooms = await createRoomServices({

@@ -6,7 +6,7 @@
  */
 import { Errors } from '@lattice/core';
 import type { ClientApiContext } from '../context.js';
-import { hashPassword } from '../crypto/password-hash.js';
+import { hashPassword, passwordHashParams } from '../crypto/password-hash.js';
 import { hashToken } from '../crypto/tokens.js';
 import { findAccessToken } from '../stores/access-tokens.js';
 import { createUser, nextGuestLocalpart, upgradeGuestUser } from '../stores/users.js';
@@ -59,7 +59,7 @@ export async function upgradeGuest(
   password: string,
   session: SessionOptions | undefined,
 ): Promise<{ user_id: string; home_server: string } & Partial<IssuedSession>> {
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashPassword(password, passwordHashParams(ctx.config));
   const localpart = userId.slice(1, userId.indexOf(':'));
   return revokingTokens(ctx, userId, async (tx) => {
     if (!(await upgradeGuestUser(tx, userId, passwordHash, localpart))) throw Errors.userInUse();

@@ -5,7 +5,7 @@
  * every replica honours before the answer (token-revocation.ts).
  */
 import type { ClientApiContext } from '../context.js';
-import { hashPassword } from '../crypto/password-hash.js';
+import { hashPassword, passwordHashParams } from '../crypto/password-hash.js';
 import { deleteAllDevices } from '../stores/devices.js';
 import { setPasswordHash } from '../stores/users.js';
 import { revokingTokens } from './token-revocation.js';
@@ -17,7 +17,7 @@ export interface PasswordChange {
 }
 
 export async function changeAccountPassword(ctx: ClientApiContext, userId: string, newPassword: string, change: PasswordChange): Promise<void> {
-  const passwordHash = await hashPassword(newPassword);
+  const passwordHash = await hashPassword(newPassword, passwordHashParams(ctx.config));
   const removed = await revokingTokens(ctx, userId, async (tx) => {
     await setPasswordHash(tx, userId, passwordHash);
     return change.logoutDevices ? deleteAllDevices(tx, userId, change.keepDeviceId) : [];

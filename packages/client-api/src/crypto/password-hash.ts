@@ -2,18 +2,24 @@
  * Password hashing with scrypt (node:crypto, run on libuv's thread pool so the
  * event loop stays free). Hashes are self-describing —
  * `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<key>` (unpadded base64url) — so the
- * cost can be raised later without invalidating stored hashes.
+ * cost (password_config.scrypt_log2_n) can change without invalidating stored hashes.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { HomeserverConfig } from '@lattice/core';
 
-interface ScryptParams {
+export interface ScryptParams {
   ln: number;
   r: number;
   p: number;
 }
 
-/** N = 2^15, r = 8, p = 1: OWASP's recommended minimum for scrypt (32 MiB per hash). */
-const DEFAULT_PARAMS: ScryptParams = { ln: 15, r: 8, p: 1 };
+/**
+ * The cost of new hashes: N = 2^password_config.scrypt_log2_n, r = 8, p = 1. The default, 15, is OWASP's
+ * recommended minimum (32 MiB per hash); test servers go lower, as they register thousands of accounts.
+ */
+export function passwordHashParams(config: Pick<HomeserverConfig, 'password_config'>): ScryptParams {
+  return { ln: config.password_config.scrypt_log2_n, r: 8, p: 1 };
+}
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 const PREFIX = '$scrypt$';
@@ -26,7 +32,7 @@ function derive(password: string, salt: Buffer, params: ScryptParams, keyLength:
   });
 }
 
-export async function hashPassword(password: string, params: ScryptParams = DEFAULT_PARAMS): Promise<string> {
+export async function hashPassword(password: string, params: ScryptParams): Promise<string> {
   const salt = randomBytes(SALT_BYTES);
   const key = await derive(password, salt, params, KEY_BYTES);
   return `${PREFIX}ln=${params.ln},r=${params.r},p=${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
@@ -49,18 +55,29 @@ function parse(encoded: string): ParsedHash | undefined {
   return { params, salt: Buffer.from(m[4]!, 'base64url'), key: Buffer.from(m[5]!, 'base64url') };
 }
 
-let dummyHash: Promise<string> | undefined;
+/** A dummy hash per cost, made once. */
+const dummyHashes = new Map<string, Promise<ParsedHash>>();
+
+function dummyHash(params: ScryptParams): Promise<ParsedHash> {
+  const key = `${params.ln},${params.r},${params.p}`;
+  let dummy = dummyHashes.get(key);
+  if (!dummy) {
+    dummy = hashPassword('lattice-dummy-password', params).then((encoded) => parse(encoded)!);
+    dummyHashes.set(key, dummy);
+  }
+  return dummy;
+}
 
 /**
  * Checks `password` against an encoded hash in constant time. With no hash (unknown
- * user, or an account without a password) it still spends one full hash on a dummy
- * so that response timing does not reveal whether the account exists.
+ * user, or an account without a password) it still spends one hash at the cost of
+ * new hashes (`params`) on a dummy, so that response timing does not reveal whether
+ * the account exists.
  */
-export async function verifyPassword(password: string, encoded: string | null | undefined): Promise<boolean> {
+export async function verifyPassword(password: string, encoded: string | null | undefined, params: ScryptParams): Promise<boolean> {
   const parsed = encoded ? parse(encoded) : undefined;
   if (!parsed) {
-    dummyHash ??= hashPassword('lattice-dummy-password');
-    const dummy = parse(await dummyHash)!;
+    const dummy = await dummyHash(params);
     await derive(password, dummy.salt, dummy.params, dummy.key.length);
     return false;
   }

@@ -12,7 +12,7 @@ import { readSessionOptions, startSession } from '../accounts/sessions.js';
 import { revokingTokens } from '../accounts/token-revocation.js';
 import type { ScriptRunner } from '@lattice/storage';
 import type { ClientApiContext } from '../context.js';
-import { verifyPassword } from '../crypto/password-hash.js';
+import { passwordHashParams, verifyPassword } from '../crypto/password-hash.js';
 import { hashToken } from '../crypto/tokens.js';
 import { objectBody } from '../http/body.js';
 import { enforceRateLimit, rateLimitWait, type RateLimitRequest } from '../ratelimit/rate-limits.js';
@@ -86,7 +86,7 @@ export function loginRouter(ctx: ClientApiContext): Router {
     await enforceRateLimit(ctx, { name: 'rc_login.account', limit: ctx.config.rc_login.account, key: accountKey });
     await enforceRateLimit(ctx, failures(accountKey, false));
     const user = userId === undefined ? undefined : await findUserForLogin(ctx.db, userId);
-    if (!(await verifyPassword(password, user?.passwordHash)) || !user) {
+    if (!(await verifyPassword(password, user?.passwordHash, passwordHashParams(ctx.config))) || !user) {
       await rateLimitWait(ctx, failures(accountKey, true));
       throw badCredentials();
     }

@@ -10,7 +10,7 @@ import { guestToUpgrade, registerGuest, upgradeGuest } from '../accounts/guests.
 import { checkNewPassword } from '../accounts/password-policy.js';
 import { readSessionOptions, startSession, type IssuedSession } from '../accounts/sessions.js';
 import type { ClientApiContext } from '../context.js';
-import { hashPassword } from '../crypto/password-hash.js';
+import { hashPassword, passwordHashParams } from '../crypto/password-hash.js';
 import { generateLocalpart } from '../crypto/tokens.js';
 import { objectBody } from '../http/body.js';
 import { enforceRateLimit, rateLimitWait, type RateLimitRequest } from '../ratelimit/rate-limits.js';
@@ -61,7 +61,7 @@ export async function registerAccount(
     session?: { deviceId?: string; initialDisplayName?: string; refreshable: boolean };
   },
 ): Promise<RegisteredAccount> {
-  const passwordHash = await hashPassword(account.password);
+  const passwordHash = await hashPassword(account.password, passwordHashParams(ctx.config));
   const server = ctx.config.server_name;
   for (;;) {
     const localpart = account.localpart ?? generateLocalpart();

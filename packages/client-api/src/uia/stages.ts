@@ -4,7 +4,7 @@
  */
 import type { ClientApiContext } from '../context.js';
 import { localUserIdFromIdentifier } from '../accounts/localpart.js';
-import { verifyPassword } from '../crypto/password-hash.js';
+import { passwordHashParams, verifyPassword } from '../crypto/password-hash.js';
 import { findUserForLogin } from '../stores/users.js';
 import { registrationTokenStage } from './registration-token-stage.js';
 import { UIA_SESSION_LIFETIME_MS } from './session-lifetime.js';
@@ -33,7 +33,7 @@ const passwordStage: StageVerifier = async (ctx, auth, sessionUserId) => {
   const userId = localUserIdFromIdentifier(named, ctx.config.server_name);
   const user = userId === undefined ? undefined : await findUserForLogin(ctx.db, userId);
   // Hash even when the user is wrong, so timing does not tell the two failures apart.
-  const ok = await verifyPassword(password, user?.userId === sessionUserId ? user?.passwordHash : undefined);
+  const ok = await verifyPassword(password, user?.userId === sessionUserId ? user?.passwordHash : undefined, passwordHashParams(ctx.config));
   return ok ? undefined : 'Invalid password';
 };
 

@@ -10,6 +10,7 @@ import { createTestDatabase, type Database } from '@lattice/storage';
 import { pino } from 'pino';
 import { createClientApiApp, registerAccount, type ClientApiAppOptions, type ClientApiContext } from '@lattice/client-api';
 import { createTestRoomServices } from './room-services.js';
+import { TEST_PASSWORD_HASHING_ENV } from '../../../../tests/support/test-password-hashing.js';
 
 export type DbKind = 'postgres' | 'pglite';
 export const DB_KINDS: DbKind[] = ['pglite', 'postgres'];
@@ -95,7 +96,7 @@ export interface TestServerOptions {
 
 export async function startTestServer(kind: DbKind, options: TestServerOptions = {}): Promise<TestServer> {
   const db = await createTestDatabase(kind);
-  const config = { ...parseConfig(withGenerousRateLimits(BASE_CONFIG + (options.yaml ?? '')), { env: {}, configDir: '/tmp' }), ...options.config };
+  const config = { ...parseConfig(withGenerousRateLimits(BASE_CONFIG + (options.yaml ?? '')), { env: TEST_PASSWORD_HASHING_ENV, configDir: '/tmp' }), ...options.config };
   const logger = pino({ level: 'silent' });
   const rooms = await createTestRoomServices(db, config, logger);
   const ctx: ClientApiContext = { config, db, logger, rooms };

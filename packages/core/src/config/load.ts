@@ -60,6 +60,7 @@ export function parseConfig(yamlText: string, opts: ParseConfigOptions = {}): Ho
   const config = result.value as Record<string, unknown>;
   const errors = [...result.errors, ...crossKeyRules(config), ...workerTopologyRules(config)];
   if (errors.length > 0) throw new ConfigError(errors, warnings, opts.source);
+  warnings.push(...weakeningWarnings(config));
 
   return { ...complete(config), config_dir: configDir, warnings } as HomeserverConfig;
 }
@@ -68,10 +69,11 @@ export function parseConfig(yamlText: string, opts: ParseConfigOptions = {}): Ho
 function complete(c: Record<string, unknown>): Record<string, unknown> {
   const out = { ...c };
 
-  const pw = c.password_config as { enabled: boolean; minimum_length?: number; policy: { enabled: boolean; minimum_length: number } };
+  const pw = c.password_config as { enabled: boolean; minimum_length?: number; policy: { enabled: boolean; minimum_length: number }; scrypt_log2_n: number };
   out.password_config = {
     enabled: pw.enabled,
     minimum_length: pw.minimum_length ?? (pw.policy.enabled ? pw.policy.minimum_length : 0),
+    scrypt_log2_n: pw.scrypt_log2_n,
   };
 
   const blacklist = c.ip_range_blacklist as string[];
@@ -79,6 +81,12 @@ function complete(c: Record<string, unknown>): Record<string, unknown> {
 
   out.well_known_client ??= { 'm.homeserver': { base_url: c.public_baseurl } };
   return out;
+}
+
+/** Settings that are valid but weaken the server: allowed (test servers use them), and said at every start. */
+function weakeningWarnings(c: Record<string, unknown>): string[] {
+  const { scrypt_log2_n } = c.password_config as { scrypt_log2_n: number };
+  return scrypt_log2_n < 15 ? [`password_config.scrypt_log2_n: ${scrypt_log2_n} hashes new passwords below OWASP's minimum cost for scrypt (15)`] : [];
 }
 
 /** Rules spanning keys; each is checked only when the keys it reads passed their own checks. */

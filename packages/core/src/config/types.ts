@@ -173,8 +173,11 @@ export interface HomeserverConfig extends RateLimitsConfig, WorkerTopologyConfig
   /** Registration needs a registration token (UIA stage m.login.registration_token). */
   registration_requires_token: boolean;
   registration_shared_secret?: string;
-  /** Users may change their password via /account/password. */
-  password_config: { enabled: boolean; minimum_length: number };
+  /**
+   * Users may change their password via /account/password; new passwords need minimum_length characters and are
+   * hashed with scrypt at N = 2^scrypt_log2_n (default 15, OWASP's minimum; lower only for test servers).
+   */
+  password_config: { enabled: boolean; minimum_length: number; scrypt_log2_n: number };
   media_store_path: string;
   max_upload_size: number;
   /** An S3-compatible bucket every stored upload is also put in (and fetched back from when missing on disk). */

@@ -22,7 +22,7 @@ describe('parseConfig defaults', () => {
     expect(c.access_token_lifetime_ms).toBe(5 * 60 * 1000);
     expect(c.refresh_token_lifetime_ms).toBeUndefined();
     expect(c.registration_shared_secret).toBeUndefined();
-    expect(c.password_config).toEqual({ enabled: true, minimum_length: 0 });
+    expect(c.password_config).toEqual({ enabled: true, minimum_length: 0, scrypt_log2_n: 15 });
     expect(c.app_service_config_files).toEqual([]);
     expect(c.config_dir).toBe('/etc/lattice');
     expect(c.warnings).toEqual([]);
@@ -134,9 +134,18 @@ describe('parseConfig values', () => {
     expect(parse('server_name: a.org\npassword_config: {minimum_length: 8}\n').password_config.minimum_length).toBe(8);
     expect(
       parse('server_name: a.org\npassword_config: {policy: {enabled: true, minimum_length: 12}}\n').password_config,
-    ).toEqual({ enabled: true, minimum_length: 12 });
+    ).toEqual({ enabled: true, minimum_length: 12, scrypt_log2_n: 15 });
     expect(parse('server_name: a.org\npassword_config: {policy: {enabled: false, minimum_length: 12}}\n').password_config.minimum_length).toBe(0);
     expect(parse('server_name: a.org\npassword_config: {enabled: false}\n').password_config.enabled).toBe(false);
+  });
+
+  test('password hashing cost: scrypt_log2_n from 10 to 20, and a warning below OWASP minimum (15)', () => {
+    const cheap = parse('server_name: a.org\npassword_config: {scrypt_log2_n: 10}\n');
+    expect(cheap.password_config.scrypt_log2_n).toBe(10);
+    expect(cheap.warnings).toEqual([expect.stringMatching(/^password_config\.scrypt_log2_n: 10 hashes new passwords below OWASP's minimum/)]);
+    expect(parse('server_name: a.org\npassword_config: {scrypt_log2_n: 17}\n').warnings).toEqual([]);
+    expect(() => parse('server_name: a.org\npassword_config: {scrypt_log2_n: 9}\n')).toThrow(/password_config\.scrypt_log2_n: must be an integer between 10 and 20/);
+    expect(() => parse('server_name: a.org\npassword_config: {scrypt_log2_n: 21}\n')).toThrow(/password_config\.scrypt_log2_n/);
   });
 
   test('a Synapse-style postgres database', () => {

@@ -17,6 +17,7 @@ import { createTestDatabase, type Database } from '@lattice/storage';
 import { createRoomServices, registerAccount, type ClientApiContext, type RoomServices } from '@lattice/client-api';
 import { pino } from 'pino';
 import type { TestCa } from './test-ca.js';
+import { TEST_PASSWORD_HASHING_ENV } from '../../../../tests/support/test-password-hashing.js';
 
 /** What `wire` builds the server from. */
 export interface ServerParts {
@@ -75,7 +76,7 @@ ip_range_whitelist: ["127.0.0.1/32"]
 enable_registration: true
 enable_registration_without_verification: true
 ${options.yaml ?? ''}`,
-    { env: {}, configDir: '/tmp' },
+    { env: TEST_PASSWORD_HASHING_ENV, configDir: '/tmp' },
   );
   const db = await createTestDatabase(kind);
   const logger = pino({ level: 'silent' });

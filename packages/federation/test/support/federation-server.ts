@@ -14,6 +14,7 @@ import { Router } from 'express';
 import { pino } from 'pino';
 import { createFederationTransport, federationRouter, type FederationTransport } from '../../src/index.js';
 import type { TestCa } from './test-ca.js';
+import { TEST_PASSWORD_HASHING_ENV } from '../../../../tests/support/test-password-hashing.js';
 
 export type DbKind = 'postgres' | 'pglite';
 export const DB_KINDS: DbKind[] = ['pglite', 'postgres'];
@@ -74,7 +75,7 @@ federation_custom_ca_list: ["${options.ca.caPath}"]
 ip_range_whitelist: ["127.0.0.1/32"]
 ${GENEROUS_RATE_LIMITS}
 ${options.yaml ?? ''}`,
-    { env: {}, configDir: '/tmp' },
+    { env: TEST_PASSWORD_HASHING_ENV, configDir: '/tmp' },
   );
   const db = await createTestDatabase(kind);
   const logger = pino({ level: 'silent' });

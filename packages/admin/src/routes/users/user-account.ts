@@ -14,6 +14,7 @@ import {
   hashPassword,
   normaliseLocalpart,
   objectBody,
+  passwordHashParams,
   propagateProfile,
   requesterOf,
   revokingTokens,
@@ -65,7 +66,7 @@ async function createAccount(ctx: ClientApiContext, userId: string, change: User
   if (normalised instanceof MatrixError) throw normalised;
   if (normalised !== localpart) throw Errors.invalidUsername('User ID can only contain lower-case characters');
   if (change.password !== undefined) checkNewPassword(ctx.config, change.password);
-  const passwordHash = change.password === undefined ? null : await hashPassword(change.password);
+  const passwordHash = change.password === undefined ? null : await hashPassword(change.password, passwordHashParams(ctx.config));
   const created = await createUser(ctx.db, { userId, passwordHash, displayname: localpart });
   return created ? getUser(ctx.db, userId) : undefined;
 }
