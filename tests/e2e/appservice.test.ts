@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
+import { startHomeserver, startMigratedHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
 import { startTestAppservice, type TestAppservice } from '../../packages/appservice/test/support/test-appservice.js';
 import { registrationYaml } from '../../packages/appservice/test/support/appservice-server.js';
 
@@ -42,7 +42,7 @@ test('a bridge registers a user, acts as it, and receives its room events', asyn
     file,
     registrationYaml({ id: 'bridge', url: bridge.url, asToken: 'as_e2e', hsToken: 'hs_e2e', sender: '_bridge_bot', users: [{ regex: '@_bridge_.*', exclusive: true }] }),
   );
-  server = await startHomeserver({ cwd: workdir, env: { LATTICE_APP_SERVICE_CONFIG_FILES: `[${file}]` } });
+  server = await startMigratedHomeserver({ cwd: workdir, env: { LATTICE_APP_SERVICE_CONFIG_FILES: `[${file}]` } });
   const call = async (method: string, p: string, body: unknown) => {
     const res = await fetch(server!.url + p, { method, headers: { authorization: 'Bearer as_e2e', 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ICreateClientOpts, MatrixClient } from 'matrix-js-sdk';
-import { startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
+import { startMigratedHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
 import { matrixClient } from '../support/matrix-client.js';
 import { cryptoClients, expectDecrypts, messages, registerCryptoClient, startCryptoClient } from '../support/crypto-client.js';
 import { eventually, eventuallyAsync } from '../support/wait.js';
@@ -37,7 +37,7 @@ let firstMessage: string;
 
 beforeAll(async () => {
   workdir = await mkdtemp(path.join(os.tmpdir(), 'lattice-e2ee-'));
-  server = await startHomeserver({
+  server = await startMigratedHomeserver({
     cwd: workdir,
     env: { LATTICE_ENABLE_REGISTRATION: 'true', LATTICE_ENABLE_REGISTRATION_WITHOUT_VERIFICATION: 'true' },
   });

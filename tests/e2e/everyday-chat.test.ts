@@ -20,7 +20,7 @@ import {
   type MatrixEvent,
   type Room,
 } from 'matrix-js-sdk';
-import { startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
+import { startMigratedHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
 import { matrixClient } from '../support/matrix-client.js';
 import { openThread } from '../support/open-thread.js';
 import { eventually } from '../support/wait.js';
@@ -64,7 +64,7 @@ let roomId: string;
 
 beforeAll(async () => {
   workdir = await mkdtemp(path.join(os.tmpdir(), 'lattice-chat-'));
-  server = await startHomeserver({
+  server = await startMigratedHomeserver({
     cwd: workdir,
     env: { LATTICE_ENABLE_REGISTRATION: 'true', LATTICE_ENABLE_REGISTRATION_WITHOUT_VERIFICATION: 'true' },
   });

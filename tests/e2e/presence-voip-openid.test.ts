@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SetPresence, type MatrixClient } from 'matrix-js-sdk';
-import { startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
+import { startMigratedHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
 import { registeredSyncingClient } from '../support/registered-client.js';
 import { eventually } from '../support/wait.js';
 
@@ -27,7 +27,7 @@ async function registeredClient(username: string): Promise<MatrixClient> {
 
 beforeAll(async () => {
   workdir = await mkdtemp(path.join(os.tmpdir(), 'lattice-presence-'));
-  server = await startHomeserver({
+  server = await startMigratedHomeserver({
     cwd: workdir,
     env: {
       LATTICE_ENABLE_REGISTRATION: 'true',

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MsgType, RoomEvent, type MatrixClient, type MatrixEvent } from 'matrix-js-sdk';
-import { startHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
+import { startMigratedHomeserver, type RunningHomeserver } from '../support/homeserver-process.js';
 import { openThread } from '../support/open-thread.js';
 import { registeredSyncingClient } from '../support/registered-client.js';
 import { eventually } from '../support/wait.js';
@@ -56,7 +56,7 @@ const echoFirstFetch: typeof fetch = async (input, init) => {
 
 beforeAll(async () => {
   workdir = await mkdtemp(path.join(os.tmpdir(), 'lattice-echo-first-'));
-  server = await startHomeserver({
+  server = await startMigratedHomeserver({
     cwd: workdir,
     env: { LATTICE_ENABLE_REGISTRATION: 'true', LATTICE_ENABLE_REGISTRATION_WITHOUT_VERIFICATION: 'true' },
   });

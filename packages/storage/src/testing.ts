@@ -13,8 +13,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
@@ -40,9 +40,13 @@ export function testPostgresUrl(database?: string): string {
   return url.toString();
 }
 
+/** Names a migrated database by the migrations it holds: templates, dumps and cached directories are rebuilt when they change. */
+async function migrationsKey(migrationsDir: string | undefined): Promise<string> {
+  return migrationsDigest(await readMigrations(migrationsDir)).slice(0, 16);
+}
+
 export async function createTestDatabase(kind: TestDatabaseKind, options: TestDatabaseOptions = {}): Promise<Database> {
-  const migrations = await readMigrations(options.migrationsDir);
-  const digest = migrationsDigest(migrations).slice(0, 16);
+  const digest = await migrationsKey(options.migrationsDir);
   return kind === 'postgres'
     ? createPostgresTestDatabase(digest, options.migrationsDir)
     : createPgliteTestDatabase(digest, options.migrationsDir);
@@ -204,6 +208,11 @@ class DumpBlob extends Blob {
   }
 }
 
+/** Where the migrated dump ('.tar') and the directory built from it ('.d') are cached for every test process. */
+function pgliteCachePath(digest: string, suffix: '.tar' | '.d'): string {
+  return join(tmpdir(), `lattice-pglite-${pgliteVersion()}-${digest}${suffix}`);
+}
+
 const dumps = new Map<string, Promise<Blob>>();
 
 async function buildDump(migrationsDir: string | undefined): Promise<Blob> {
@@ -222,7 +231,7 @@ function migratedDump(digest: string, migrationsDir: string | undefined): Promis
   let dump = dumps.get(digest);
   if (!dump) {
     dump = (async () => {
-      const file = join(tmpdir(), `lattice-pglite-${pgliteVersion()}-${digest}.tar`);
+      const file = pgliteCachePath(digest, '.tar');
       let bytes: Uint8Array;
       try {
         bytes = await readFile(file);
@@ -247,16 +256,41 @@ function exactBuffer(bytes: Uint8Array): ArrayBuffer {
   return whole ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
 }
 
-/** Keeps the few newest cached dumps (40 MB each), as for PostgreSQL templates. */
+/** Keeps the few newest cached dumps and directories (40 MB each) of each kind, as for PostgreSQL templates. */
 async function pruneDumpCache(): Promise<void> {
   const dir = tmpdir();
-  const files = (await readdir(dir)).filter((f) => f.startsWith('lattice-pglite-') && f.endsWith('.tar'));
-  const dated = await Promise.all(files.map(async (f) => ({ f, mtime: (await stat(join(dir, f))).mtimeMs })));
-  dated.sort((a, b) => b.mtime - a.mtime);
-  await Promise.all(dated.slice(3).map(({ f }) => unlink(join(dir, f)).catch(() => undefined)));
+  const entries = await readdir(dir);
+  for (const suffix of ['.tar', '.d']) {
+    const cached = entries.filter((f) => f.startsWith('lattice-pglite-') && f.endsWith(suffix));
+    const dated = await Promise.all(cached.map(async (f) => ({ f, mtime: (await stat(join(dir, f))).mtimeMs })));
+    dated.sort((a, b) => b.mtime - a.mtime);
+    await Promise.all(dated.slice(3).map(({ f }) => rm(join(dir, f), { recursive: true, force: true }).catch(() => undefined)));
+  }
 }
 
 async function createPgliteTestDatabase(digest: string, migrationsDir: string | undefined): Promise<Database> {
   const dump = await migratedDump(digest, migrationsDir);
   return pgliteDatabase(await createPglite({ loadDataDir: dump }));
+}
+
+/**
+ * Puts a migrated PGlite database at `dataDir` (absent or empty), as a homeserver's first run leaves it: for tests
+ * that start the real server on its embedded database and are not about that first run (initdb and every migration
+ * take it about 7 s of CPU). Copies a directory cached in the OS temp dir, built once from the dump.
+ */
+export async function copyMigratedPgliteDirectory(dataDir: string, options: TestDatabaseOptions = {}): Promise<void> {
+  const digest = await migrationsKey(options.migrationsDir);
+  const cached = pgliteCachePath(digest, '.d');
+  if (!existsSync(cached)) {
+    const partial = `${cached}.${process.pid}.partial`;
+    await rm(partial, { recursive: true, force: true });
+    await (await createPglite({ dataDir: partial, loadDataDir: await migratedDump(digest, options.migrationsDir) })).close();
+    // Another process may have put its copy in place first: then this one is not needed.
+    await rename(partial, cached).catch(async (err: unknown) => {
+      if (!existsSync(cached)) throw err;
+      await rm(partial, { recursive: true, force: true });
+    });
+  }
+  // Never over a database that a run already put there: a mix of the two files would be neither.
+  await cp(cached, dataDir, { recursive: true, force: false, errorOnExist: true });
 }
