@@ -1,4 +1,5 @@
 /** GET /devices, GET/PUT/DELETE /devices/{deviceId}, POST /delete_devices. */
+import { getUser, hashPassword, passwordHashParams, setPasswordHash } from '@lattice/client-api';
 import { DB_KINDS, startTestServer, v3, type Credentials, type TestServer } from './support/test-server.js';
 
 describe.each(DB_KINDS)('devices on %s', (kind) => {
@@ -59,6 +60,19 @@ describe.each(DB_KINDS)('devices on %s', (kind) => {
     expect(done.status).toBe(200);
     expect((await get('/devices/LAPTOP')).status).toBe(404);
     expect((await hs.request('GET', v3('/account/whoami'), { token: laptop.body.access_token as string })).status).toBe(401);
+  });
+
+  test('the UIA password stage moves a password stored at another scrypt cost to the configured one', async () => {
+    await login('TABLET');
+    const configured = passwordHashParams(hs.ctx.config);
+    await setPasswordHash(hs.db, alice.user_id, await hashPassword(alice.password, { ...configured, ln: configured.ln + 1 }));
+    const first = await hs.request('DELETE', v3('/devices/TABLET'), { token: alice.access_token });
+    const done = await hs.request('DELETE', v3('/devices/TABLET'), {
+      token: alice.access_token,
+      body: { auth: { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'alice' }, password: alice.password, session: first.body.session } },
+    });
+    expect(done.status).toBe(200);
+    expect((await getUser(hs.db, alice.user_id))?.passwordHash).toMatch(new RegExp(`^\\$scrypt\\$ln=${configured.ln},`));
   });
 
   test('POST /delete_devices deletes several devices after UIA', async () => {

@@ -1,4 +1,5 @@
 /** GET/POST /login, /logout, /logout/all, /account/whoami, /refresh and soft logout. */
+import { getUser, hashPassword, passwordHashParams, replacePasswordHash, setPasswordHash } from '@lattice/client-api';
 import { DB_KINDS, SERVER_NAME, startTestServer, v3, type Credentials, type TestServer } from './support/test-server.js';
 
 describe.each(DB_KINDS)('login and sessions on %s', (kind) => {
@@ -45,6 +46,32 @@ describe.each(DB_KINDS)('login and sessions on %s', (kind) => {
       expect(res.body).toEqual(wrong.body);
     }
     expect(wrong.body.errcode).toBe('M_FORBIDDEN');
+  });
+
+  test('a password stored at another scrypt cost is rehashed at the configured one by the next password login', async () => {
+    const carol = await hs.createUser('carol_rehash');
+    const configured = passwordHashParams(hs.ctx.config);
+    const older = { ...configured, ln: configured.ln + 1 };
+    const stored = await hashPassword(carol.password, older);
+    await setPasswordHash(hs.db, carol.user_id, stored);
+
+    expect((await passwordLogin('carol_rehash', 'not the password')).status).toBe(403);
+    expect((await getUser(hs.db, carol.user_id))?.passwordHash).toBe(stored);
+
+    expect((await passwordLogin('carol_rehash', carol.password)).status).toBe(200);
+    const rehashed = (await getUser(hs.db, carol.user_id))!.passwordHash!;
+    expect(rehashed).toMatch(new RegExp(`^\\$scrypt\\$ln=${configured.ln},r=8,p=1\\$`));
+    expect((await passwordLogin('carol_rehash', carol.password)).status).toBe(200);
+    expect((await getUser(hs.db, carol.user_id))?.passwordHash).toBe(rehashed);
+  });
+
+  test('the rehash never overwrites a password changed since the login read the old hash', async () => {
+    const dave = await hs.createUser('dave_rehash');
+    const before = (await getUser(hs.db, dave.user_id))!.passwordHash!;
+    const changed = await hashPassword('a new password', passwordHashParams(hs.ctx.config));
+    await setPasswordHash(hs.db, dave.user_id, changed);
+    expect(await replacePasswordHash(hs.db, dave.user_id, before, await hashPassword(dave.password, passwordHashParams(hs.ctx.config)))).toBe(false);
+    expect((await getUser(hs.db, dave.user_id))?.passwordHash).toBe(changed);
   });
 
   test('unknown login types are 400 M_UNKNOWN', async () => {

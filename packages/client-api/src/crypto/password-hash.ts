@@ -84,3 +84,9 @@ export async function verifyPassword(password: string, encoded: string | null | 
   const key = await derive(password, parsed.salt, parsed.params, parsed.key.length);
   return timingSafeEqual(key, parsed.key);
 }
+
+/** Whether a stored hash was made at another cost than new hashes get (`params`), e.g. before the operator changed it. */
+export function madeWithOtherParams(encoded: string, params: ScryptParams): boolean {
+  const parsed = parse(encoded);
+  return parsed !== undefined && (parsed.params.ln !== params.ln || parsed.params.r !== params.r || parsed.params.p !== params.p);
+}

@@ -8,6 +8,7 @@
 import { Errors, MatrixError } from '@lattice/core';
 import { Router, type Request, type Response } from 'express';
 import { localUserIdFromIdentifier } from '../accounts/localpart.js';
+import { rehashAtConfiguredCost } from '../accounts/password-rehash.js';
 import { readSessionOptions, startSession } from '../accounts/sessions.js';
 import { revokingTokens } from '../accounts/token-revocation.js';
 import type { ScriptRunner } from '@lattice/storage';
@@ -92,6 +93,7 @@ export function loginRouter(ctx: ClientApiContext): Router {
     }
     if (user.deactivated) throw Errors.userDeactivated();
     if (user.locked) throw userLocked();
+    await rehashAtConfiguredCost(ctx, user, password);
     return user;
   }
 

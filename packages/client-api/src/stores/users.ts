@@ -105,6 +105,12 @@ export async function setPasswordHash(db: Queryable, userId: string, passwordHas
   await db.query('UPDATE users SET password_hash = $2 WHERE user_id = $1', [userId, passwordHash]);
 }
 
+/** Replaces the password hash only while it is still `expected`: false, and nothing written, when it changed meanwhile. */
+export async function replacePasswordHash(db: Queryable, userId: string, expected: string, passwordHash: string): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE users SET password_hash = $3 WHERE user_id = $1 AND password_hash = $2', [userId, expected, passwordHash]);
+  return rowCount > 0;
+}
+
 /** Marks the account deactivated (and erased if asked); the caller removes devices and profile. */
 export async function markDeactivated(db: Queryable, userId: string, erase: boolean): Promise<void> {
   await db.query('UPDATE users SET deactivated = TRUE, erased = erased OR $2 WHERE user_id = $1', [userId, erase]);

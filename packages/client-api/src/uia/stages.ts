@@ -4,6 +4,7 @@
  */
 import type { ClientApiContext } from '../context.js';
 import { localUserIdFromIdentifier } from '../accounts/localpart.js';
+import { rehashAtConfiguredCost } from '../accounts/password-rehash.js';
 import { passwordHashParams, verifyPassword } from '../crypto/password-hash.js';
 import { findUserForLogin } from '../stores/users.js';
 import { registrationTokenStage } from './registration-token-stage.js';
@@ -34,7 +35,9 @@ const passwordStage: StageVerifier = async (ctx, auth, sessionUserId) => {
   const user = userId === undefined ? undefined : await findUserForLogin(ctx.db, userId);
   // Hash even when the user is wrong, so timing does not tell the two failures apart.
   const ok = await verifyPassword(password, user?.userId === sessionUserId ? user?.passwordHash : undefined, passwordHashParams(ctx.config));
-  return ok ? undefined : 'Invalid password';
+  if (!ok || !user) return 'Invalid password';
+  await rehashAtConfiguredCost(ctx, user, password);
+  return undefined;
 };
 
 const dummyStage: StageVerifier = async () => undefined;

@@ -132,7 +132,7 @@ export const HOMESERVER_SCHEMA: ObjectSchema = obj({
     minimum_length: int({ min: 0 }),
     // Synapse keeps password rules under `policy`; its minimum_length applies when the policy is enabled.
     policy: obj({ enabled: bool(false), minimum_length: int({ min: 0, default: 0 }) }, { open: true }),
-    // scrypt's cost for new hashes, N = 2^scrypt_log2_n (memory 2^scrypt_log2_n KiB); stored hashes keep theirs.
+    // scrypt's cost for new hashes, N = 2^scrypt_log2_n (memory 2^scrypt_log2_n KiB); stored hashes move to it at their user's next login.
     scrypt_log2_n: int({ min: 10, max: 20, default: 15 }),
   }),
   media_store_path: str({ format: 'path', default: 'media_store' }),
