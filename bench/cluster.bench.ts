@@ -237,7 +237,8 @@ async function run(persisters: number, port: number): Promise<void> {
     console.log(`  whole machine: ${((machineTotal / loadSeconds) * 100).toFixed(0)}% of a core busy (${os.cpus().length} cores); CPU per event (ms): ${machineShares.join(', ')}`);
     const ms = (buckets: Buckets, q: number) => (quantile(buckets, q) * 1000).toFixed(1);
     const all = sumBuckets(delays);
-    const perWorker = delays.map((d, i) => `${pids[i]![0]} ${ms(d, 0.99)}`).join(', ');
+    // A lone persister hears no other writer under this load: it has no delay to show, not a NaN.
+    const perWorker = delays.map((d, i) => `${pids[i]![0]} ${observations(d) > 0 ? ms(d, 0.99) : 'none received'}`).join(', ');
     console.log(`replication delay (load)           p50 ${ms(all, 0.5)} ms  p99 ${ms(all, 0.99)} ms  (n=${observations(all)} messages received, all workers)`);
     console.log(`  p99 per worker (ms): ${perWorker}`);
     console.log(`creation → /sync delivery (load)   p50 ${pct(observed, 50)} ms  p99 ${pct(observed, 99)} ms  (n=${observed.length})`);
