@@ -27,7 +27,7 @@
 /* global fetch, AbortSignal, clearTimeout */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -93,6 +93,8 @@ function log(line) {
 async function main() {
   if (flags.fresh) rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  // A previous run's state names processes that are gone: it appears again once this cluster is ready.
+  rmSync(path.join(dir, 'cluster.json'), { force: true });
   if (!flags['no-build']) {
     log('building (tsc -b)…');
     execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
@@ -134,7 +136,10 @@ async function main() {
     nginx: { pid: nginx.pid },
     processes: processes.map((p) => ({ ...p, pid: p.child.pid, child: undefined })),
   };
-  writeFileSync(path.join(dir, 'cluster.json'), JSON.stringify(state, null, 2));
+  // Written aside and renamed: whoever waits for cluster.json (tests, the bench) must never read it half-written.
+  const statePath = path.join(dir, 'cluster.json');
+  writeFileSync(`${statePath}.partial`, JSON.stringify(state, null, 2));
+  renameSync(`${statePath}.partial`, statePath);
   log(`ready: ${url} (logs in ${path.join(dir, 'logs')})`);
 }
 
