@@ -10,22 +10,12 @@
 import { registerAccount } from '@lattice/client-api';
 import { startBenchServer } from './lib/client-api-server.js';
 import { measureLatency } from './lib/measure.js';
+import { seededRandom } from './lib/seeded-random.js';
 
 const EVENTS = Number(process.env['SEARCH_BENCH_EVENTS'] ?? 100_000);
 const ROOMS = 20;
 const VOCABULARY = 5_000;
 const WORDS_PER_MESSAGE = 8;
-
-/** Deterministic pseudo-random numbers (mulberry32): the same corpus on every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Pronounceable words that the English stemmer leaves distinct: "word" + letters. */
 function wordOf(i: number): string {
@@ -51,7 +41,7 @@ async function benchOn(kind: 'pglite' | 'postgres'): Promise<void> {
   const roomIds: string[] = [];
   for (let r = 0; r < ROOMS; r++) roomIds.push((await post('/createRoom', { preset: 'public_chat' })).room_id as string);
 
-  const rnd = random(42);
+  const rnd = seededRandom(42); // the same corpus on every run
   // Zipf-like: word k is drawn with probability ~ 1/(k+1).
   const zipf = () => Math.min(VOCABULARY - 1, Math.floor(Math.exp(rnd() * Math.log(VOCABULARY + 1))) - 1);
   const t0 = Date.now();
