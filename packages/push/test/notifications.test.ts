@@ -131,4 +131,23 @@ describe.each(DB_KINDS)('notifications on %s', (kind) => {
     }
     expect((await hs.request('GET', v3('/notifications'))).status).toBe(401);
   });
+
+  test('GET /notifications pages through several rooms newest first, whichever room each came from', async () => {
+    const rooms = [await createRoom(hs, carol, { preset: 'public_chat' }), await createRoom(hs, alice, { preset: 'public_chat' })];
+    for (const room of rooms) await joinRoom(hs, bob, room);
+    const sent: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const [sender, room] = i % 3 === 0 ? [alice, rooms[1]!] : [carol, rooms[0]!];
+      sent.push(await sendEvent(hs, sender, room, 'm.room.message', { msgtype: 'm.text', body: `x${i}` }));
+    }
+    const seen: string[] = [];
+    let from = '';
+    while (seen.length < sent.length) {
+      const page = await notifications(bob, `?limit=3${from}`);
+      expect(page.body.notifications.length).toBeGreaterThan(0);
+      seen.push(...page.body.notifications.map((n) => n.event.event_id));
+      from = `&from=${page.body.next_token}`;
+    }
+    expect(seen.slice(0, sent.length)).toEqual([...sent].reverse());
+  });
 });
