@@ -4,7 +4,7 @@
  * (`npm start`) and small installations.
  */
 import { configureSharedEd25519Verifier, createLogger, createMetrics, loadConfig } from '@lattice/core';
-import { migrate, openDatabase, startQueueVacuum } from '@lattice/storage';
+import { migrate, openDatabase, startPgliteUpkeep } from '@lattice/storage';
 import { createRoomServices } from '@lattice/client-api';
 import { registerReplicationMetrics } from '@lattice/replication';
 import {
@@ -41,14 +41,14 @@ async function main(): Promise<void> {
   registerReplicationMetrics(rooms.hub, metrics);
   registerDatabaseMetrics(metrics, db);
   registerFederationOutboxMetrics(metrics, db);
-  const stopVacuum = startQueueVacuum(db, logger);
+  const stopUpkeep = startPgliteUpkeep(db, logger);
 
   const listeners = await startListeners(config, handlerForListener({ config, db, logger, signingKey, metrics, rooms, federation }), logger);
   logger.info({ server_name: config.server_name, database: db.kind }, 'Lattice homeserver started');
 
   onShutdownSignal(async () => {
     await closeListeners(listeners);
-    stopVacuum();
+    stopUpkeep();
     await rooms.close();
     await db.close();
   }, logger);

@@ -9,4 +9,6 @@ export * from './stream-positions.js';
 export * from './writer-activity.js';
 export * from './state-groups.js';
 export * from './queue-vacuum.js';
+export * from './pglite-upkeep.js';
+export * from './table-statistics.js';
 export * from './rows-relation.js';

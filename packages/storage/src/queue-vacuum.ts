@@ -3,12 +3,11 @@
  * queues, whose rows are inserted and deleted once handled, keep every dead
  * row, and the reads that walk them slow down with each one: the federation
  * outbox's `take` went from 0.05 ms to 4.9 ms after 130,000 acknowledged PDUs.
- * On PGlite the single process vacuums them itself, one table per statement,
- * so the event loop turns between them (drivers/loop-turns.ts); the queues are
- * small when they keep up, so each statement is short. PostgreSQL's own
- * autovacuum does this job there.
+ * On PGlite the single process vacuums them itself (pglite-upkeep.ts), one
+ * table per statement, so the event loop turns between them
+ * (drivers/loop-turns.ts); the queues are small when they keep up, so each
+ * statement is short. PostgreSQL's own autovacuum does this job there.
  */
-import type { Logger } from '@lattice/core';
 import type { Database } from './database.js';
 
 /** Tables whose rows are deleted (or rewritten) as a matter of course. */
@@ -27,23 +26,7 @@ export const QUEUE_TABLES = [
   'login_tokens',
 ] as const;
 
-const DEFAULT_INTERVAL_MS = 5 * 60_000;
-
 /** One pass: VACUUM (ANALYZE) each queue table in turn. */
 export async function vacuumQueueTables(db: Database): Promise<void> {
   for (const table of QUEUE_TABLES) await db.query(`VACUUM (ANALYZE) ${table}`, []);
-}
-
-/** On PGlite, a pass every `intervalMs`; elsewhere nothing. Returns the stop function. */
-export function startQueueVacuum(db: Database, logger: Pick<Logger, 'warn'>, intervalMs = DEFAULT_INTERVAL_MS): () => void {
-  if (db.kind !== 'pglite') return () => undefined;
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    vacuumQueueTables(db)
-      .catch((err: unknown) => logger.warn({ err }, 'vacuum of the queue tables failed'))
-      .finally(() => (running = false));
-  }, intervalMs).unref();
-  return () => clearInterval(timer);
 }

@@ -1,4 +1,4 @@
-import { createTestDatabase, startQueueVacuum, vacuumQueueTables, type Database } from '../src/index.js';
+import { createTestDatabase, vacuumQueueTables, type Database } from '../src/index.js';
 
 let db: Database;
 
@@ -28,15 +28,4 @@ test('a pass vacuums every queue table: the dead rows of an emptied outbox go, a
   expect(await outboxBytes()).toBeGreaterThan(0);
   await vacuumQueueTables(db);
   expect(await outboxBytes()).toBe(0);
-});
-
-test('on PGlite the passes run by themselves', async () => {
-  await queueAndAcknowledge();
-  const stop = startQueueVacuum(db, { warn: () => undefined }, 20);
-  try {
-    for (let i = 0; i < 500 && (await outboxBytes()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await outboxBytes()).toBe(0);
-  } finally {
-    stop();
-  }
 });
