@@ -12,16 +12,14 @@ import type { Database } from './database.js';
 
 /** Analyses each table changed enough since its last ANALYZE; returns their names. */
 export async function analyzeChangedTables(db: Database): Promise<string[]> {
-  const { rows } = await db.query<{ schema: string; name: string }>(
-    `SELECT s.schemaname AS schema, s.relname AS name FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+  // format('%I') quotes the names as PostgreSQL itself would.
+  const { rows } = await db.query<{ name: string; qualified: string }>(
+    `SELECT s.relname AS name, format('%I.%I', s.schemaname, s.relname) AS qualified FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
      WHERE s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0)
      ORDER BY s.n_mod_since_analyze DESC`,
     [],
   );
-  for (const { schema, name } of rows) await db.query(`ANALYZE ${quoteIdentifier(schema)}.${quoteIdentifier(name)}`, []);
+  for (const { qualified } of rows) await db.query(`ANALYZE ${qualified}`, []);
   return rows.map((r) => r.name);
 }
 
-function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}

@@ -37,8 +37,9 @@ export interface RoomToCount {
  * Each part scans only what can still count: the main timeline's notifying outcomes after its receipts, those of
  * threads after the unthreaded receipt (a thread's own receipt filters them), and the user's own outcomes where
  * they differ from the shared one (each replaces the shared outcome's contribution). Both scans are index-only
- * (migrations/0033): a row counted once costs a fraction of a microsecond, where a correlated receipt lookup and
- * exception probe per row made a room with 20,000 unread cost 57 ms per /sync.
+ * (migrations/0033; its partial indexes name the main thread by the same literal): a row counted once costs a
+ * fraction of a microsecond, where a correlated receipt lookup and exception probe per row made a room with 20,000
+ * unread cost 57 ms per /sync.
  */
 const UNREAD_COUNTS_SQL = (rooms: string): string => `
   WITH joined (room_id, joined_at) AS (SELECT * FROM ${rooms} AS w (room_id, joined_at)),
@@ -51,16 +52,16 @@ const UNREAD_COUNTS_SQL = (rooms: string): string => `
     FROM joined j LEFT JOIN read_up_to u ON u.room_id = j.room_id AND u.thread_id = ''),
   thread_read AS (SELECT room_id, thread_id, pos FROM read_up_to WHERE thread_id <> ''),
   main_timeline AS (
-    SELECT o.room_id, 'main' AS thread_id, count(*) AS n, count(*) FILTER (WHERE o.highlight) AS h
-    FROM room_start s LEFT JOIN thread_read t ON t.room_id = s.room_id AND t.thread_id = 'main'
+    SELECT o.room_id, '${MAIN_THREAD}' AS thread_id, count(*) AS n, count(*) FILTER (WHERE o.highlight) AS h
+    FROM room_start s LEFT JOIN thread_read t ON t.room_id = s.room_id AND t.thread_id = '${MAIN_THREAD}'
     JOIN event_push_outcomes o ON o.room_id = s.room_id AND o.stream_ordering > greatest(s.pos, coalesce(t.pos, 0)) AND o.stream_ordering <= $4
-    WHERE o.notify AND o.thread_id = 'main' AND o.sender <> $1
+    WHERE o.notify AND o.thread_id = '${MAIN_THREAD}' AND o.sender <> $1
     GROUP BY o.room_id),
   threads AS (
     SELECT o.room_id, o.thread_id, count(*) AS n, count(*) FILTER (WHERE o.highlight) AS h
     FROM room_start s JOIN event_push_outcomes o ON o.room_id = s.room_id AND o.stream_ordering > s.pos AND o.stream_ordering <= $4
     LEFT JOIN thread_read t ON t.room_id = o.room_id AND t.thread_id = o.thread_id
-    WHERE o.notify AND o.thread_id <> 'main' AND o.sender <> $1 AND o.stream_ordering > coalesce(t.pos, 0)
+    WHERE o.notify AND o.thread_id <> '${MAIN_THREAD}' AND o.sender <> $1 AND o.stream_ordering > coalesce(t.pos, 0)
     GROUP BY o.room_id, o.thread_id),
   own_outcomes AS (
     SELECT o.room_id, o.thread_id, sum(x.notify::int - o.notify::int) AS n, sum(x.highlight::int - o.highlight::int) AS h
