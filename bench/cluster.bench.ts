@@ -241,7 +241,9 @@ async function run(persisters: number, port: number): Promise<void> {
     const sent = await sendFor(base, senders, 5000);
     const loadSeconds = (Date.now() - loadStart) / 1000;
     const loadRate = sent / loadSeconds;
-    const machine = cpuByGroup(machineBefore, snapshotCpu(), groupOf(new Set(pids.map(([, pid]) => pid))));
+    const machineAfter = snapshotCpu();
+    const machine = cpuByGroup(machineBefore, machineAfter, groupOf(new Set(pids.map(([, pid]) => pid))));
+    const workerFaults = pids.map(([name, pid]) => `${name} ${(((machineAfter.get(pid)?.minorFaults ?? 0) - (machineBefore.get(pid)?.minorFaults ?? 0)) / sent).toFixed(1)}`);
     const cpuUsed = pids.map(([, pid], i) => cpuSeconds(pid) - cpuBefore[i]!);
     const cpuPerEvent = pids.map(([name], i) => `${name} ${((cpuUsed[i]! * 1000) / sent).toFixed(2)}`);
     const responses = syncResponses - responsesBefore;
@@ -253,9 +255,12 @@ async function run(persisters: number, port: number): Promise<void> {
     console.log(`50 concurrent senders              ${loadRate.toFixed(0)} events/s`);
     console.log(`  CPU per event (ms): ${cpuPerEvent.join(', ')}`);
     console.log(`  sync-2: ${responses} /sync responses, ${((syncCpu * 1000) / Math.max(1, responses)).toFixed(1)} ms of CPU per response`);
-    const machineTotal = [...machine.values()].reduce((a, b) => a + b, 0);
-    const machineShares = [...machine].sort((a, b) => b[1] - a[1]).map(([group, used]) => `${group} ${((used * 1000) / sent).toFixed(2)}`);
+    const machineTotal = [...machine.values()].reduce((a, b) => a + b.seconds, 0);
+    const byCpu = [...machine].sort((a, b) => b[1].seconds - a[1].seconds);
+    const machineShares = byCpu.map(([group, used]) => `${group} ${((used.seconds * 1000) / sent).toFixed(2)}`);
+    const faultShares = byCpu.map(([group, used]) => `${group} ${(used.minorFaults / sent).toFixed(1)}`);
     console.log(`  whole machine: ${((machineTotal / loadSeconds) * 100).toFixed(0)}% of a core busy (${os.cpus().length} cores); CPU per event (ms): ${machineShares.join(', ')}`);
+    console.log(`  minor page faults per event: ${faultShares.join(', ')}; workers: ${workerFaults.join(', ')}`);
     const ms = (buckets: Buckets, q: number) => (quantile(buckets, q) * 1000).toFixed(1);
     const all = sumBuckets(delays);
     // A lone persister hears no other writer under this load: it has no delay to show, not a NaN.
