@@ -4,10 +4,12 @@
  * 50,000 unread notifications, on PostgreSQL and PGlite. Two receipt layouts:
  * a client sending unthreaded read receipts, and one sending threaded receipts
  * only (the main timeline's receipt far ahead of any unthreaded one), with 10%
- * of events in threads and 1% the user's own outcomes (mentions).
+ * of events in threads and 1% the user's own outcomes (mentions). Then the
+ * same as a sync worker counts: extending its last count of the room (its
+ * memo) by the one event sent since.
  */
 import { createTestDatabase, type Database } from '@lattice/storage';
-import { UnreadCounter } from '@lattice/sync';
+import { UnreadCounter, UnreadMemo } from '@lattice/sync';
 import { measureLatency } from './lib/measure.js';
 
 const USER = '@reader:bench.local';
@@ -49,6 +51,13 @@ async function benchOn(kind: 'postgres' | 'pglite'): Promise<void> {
       for (let i = 0; i < 40; i++) await count();
       const layout = threadedOnly ? 'threaded receipts' : 'unthreaded receipt';
       await measureLatency(`[${kind}] ${unread.toLocaleString('en-US')} unread, ${layout}`, async () => void (await count()), 50);
+      // A sync worker's count: the last one (of the position one event earlier) extended by that event.
+      const extending = new UnreadCounter(db, new UnreadMemo());
+      let at = upTo - 100;
+      await extending.counts(USER, [{ roomId: ROOM, joinedAt: 0 }], at);
+      const next = () => extending.counts(USER, [{ roomId: ROOM, joinedAt: 0 }], ++at);
+      for (let i = 0; i < 40; i++) await next();
+      await measureLatency(`[${kind}]   …a sync worker's, one new event`, async () => void (await next()), 50);
     }
   }
   await db.close();

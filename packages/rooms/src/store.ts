@@ -40,6 +40,7 @@ export class RoomStore implements RoomStoreApi {
   /** Bumped by every invalidation; loads that overlap one are not cached. */
   private generation = 0;
   private readonly unsubscribe: (() => void) | undefined;
+  private readonly purgeListeners = new Set<(roomId: string) => void>();
 
   constructor(
     private readonly db: Database,
@@ -77,12 +78,19 @@ export class RoomStore implements RoomStoreApi {
     this.generation++;
   }
 
-  /** Drops everything cached about a room whose rows were deleted (admin purges). */
+  /** Drops everything cached about a room whose rows were deleted (admin purges), here and in onRoomPurged's listeners. */
   forgetRoomCaches(roomId: string): void {
     this.events.deleteWhere((e) => e.event.room_id === roomId);
     this.states.delete(roomId);
     this.versions.delete(roomId);
     this.generation++;
+    for (const listener of this.purgeListeners) listener(roomId);
+  }
+
+  /** Other caches derived from a room's rows drop them too when a purge deleted some; returns the unsubscribe. */
+  onRoomPurged(listener: (roomId: string) => void): () => void {
+    this.purgeListeners.add(listener);
+    return () => this.purgeListeners.delete(listener);
   }
 
   async roomVersion(roomId: string): Promise<RoomVersion | undefined> {

@@ -157,3 +157,21 @@ describe.each(['postgres', 'pglite'] as const)('reading rooms (%s)', (kind) => {
     expect((await h.store.currentStateEvents(roomId)).length).toBe(6);
   });
 });
+
+describe('a purged room', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness('pglite');
+  });
+  afterAll(() => h.close());
+
+  test('is announced to the listeners of caches derived from its rows, until they unsubscribe', async () => {
+    const { roomId } = await publicRoom(h);
+    const heard: string[] = [];
+    const unsubscribe = h.store.onRoomPurged((id) => heard.push(id));
+    h.store.forgetRoomCaches(roomId);
+    unsubscribe();
+    h.store.forgetRoomCaches(roomId);
+    expect(heard).toEqual([roomId]);
+  });
+});

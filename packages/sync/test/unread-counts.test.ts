@@ -9,6 +9,7 @@
 import { createTestDatabase, type Database } from '@lattice/storage';
 import { seededRandom } from '../../../bench/lib/seeded-random.js';
 import { UnreadCounter } from '../src/notifications/unread-counts.js';
+import { UnreadMemo } from '../src/notifications/unread-memo.js';
 
 let db: Database;
 const bob = '@bob:test';
@@ -106,7 +107,12 @@ function expected(s: Scenario, joined: Map<string, number>, upTo: number): Map<s
 
 async function store(database: Database, s: Scenario): Promise<void> {
   await database.query('TRUNCATE event_push_outcomes, event_push_exceptions, receipts');
-  for (const o of s.outcomes) {
+  await storeOutcomes(database, s, s.outcomes);
+  await storeReceipts(database, s.receipts);
+}
+
+async function storeOutcomes(database: Database, s: Scenario, outcomes: readonly Outcome[]): Promise<void> {
+  for (const o of outcomes) {
     await database.query(
       `INSERT INTO event_push_outcomes (room_id, stream_ordering, event_id, sender, thread_id, notify, highlight, actions, ts) VALUES ($1, $2, $3, $4, $5, $6, $7, '[]', 0)`,
       [o.room, o.pos, `$e${o.pos}`, o.sender, o.thread, o.notify, o.highlight],
@@ -119,7 +125,12 @@ async function store(database: Database, s: Scenario): Promise<void> {
       );
     }
   }
-  for (const r of s.receipts) {
+}
+
+/** Replaces bob's receipts. */
+async function storeReceipts(database: Database, receipts: readonly Receipt[]): Promise<void> {
+  await database.query('DELETE FROM receipts WHERE user_id = $1', [bob]);
+  for (const r of receipts) {
     await database.query(
       `INSERT INTO receipts (room_id, receipt_type, user_id, thread_id, event_id, event_stream_ordering, ts, stream_id) VALUES ($1, $2, $3, $4, $5, $6, 0, 1)`,
       [r.room, r.type, bob, r.thread, `$e${r.pos}`, r.pos],
@@ -142,17 +153,65 @@ describe.each(['postgres', 'pglite'] as const)('random rooms on %s', (kind) => {
     for (let round = 0; round < 4; round++) {
       const joined = new Map(ROOMS.filter(() => random() < 0.8).map((room) => [room, Math.floor(random() * 60)] as const));
       const upTo = 120 + Math.floor(random() * 140);
-      const counts = await counter.counts(bob, [...joined].map(([roomId, joinedAt]) => ({ roomId, joinedAt })), upTo);
-      const want = expected(s, joined, upTo);
-      for (const room of joined.keys()) {
-        const threads = want.get(room) ?? new Map<string, [number, number]>();
-        const got = counts.get(room)!;
-        const sum = (f: (t: string) => boolean, i: 0 | 1) => [...threads].filter(([t]) => f(t)).reduce((a, [, v]) => a + v[i], 0);
-        expect(got.total).toEqual({ notification_count: sum(() => true, 0), highlight_count: sum(() => true, 1) });
-        expect(got.main).toEqual({ notification_count: sum((t) => t === 'main', 0), highlight_count: sum((t) => t === 'main', 1) });
-        const wantThreads = [...threads].filter(([t, [n]]) => t !== 'main' && n > 0).map(([t, [n, h]]) => [t, { notification_count: n, highlight_count: h }]);
-        expect([...got.threads].sort()).toEqual(wantThreads.sort());
-      }
+      await expectRule(counter, s, joined, upTo);
     }
   });
+
+  test.each([1, 2, 3, 4, 5, 6])('seed %i: counts that extend the last one as events arrive and receipts move match the rule', async (seed) => {
+    const random = seededRandom(100 + seed);
+    const s = scenario(random);
+    await store(database, { ...s, outcomes: [], receipts: [] });
+    const counter = new UnreadCounter(database, new UnreadMemo());
+    const joined = new Map(ROOMS.map((room) => [room, Math.floor(random() * 30)] as const));
+    let receipts: Receipt[] = [];
+    let stored = 0;
+    for (let upTo = 10; upTo <= 240; upTo += 5 + Math.floor(random() * 20)) {
+      await storeOutcomes(database, s, s.outcomes.slice(stored, upTo));
+      stored = upTo;
+      // Now and then a receipt appears or moves (to any event so far), or the user rejoins a room.
+      const kind = s.receipts[Math.floor(random() * s.receipts.length)];
+      if (kind && random() < 0.3) {
+        const same = (r: Receipt) => r.room === kind.room && r.type === kind.type && r.thread === kind.thread;
+        receipts = [...receipts.filter((r) => !same(r)), { ...kind, pos: 1 + Math.floor(random() * upTo) }];
+      }
+      if (random() < 0.1) joined.set(ROOMS[Math.floor(random() * ROOMS.length)]!, upTo - Math.floor(random() * 5));
+      await storeReceipts(database, receipts);
+      await expectRule(counter, { ...s, receipts }, joined, upTo);
+    }
+  });
+});
+
+async function expectRule(counter: UnreadCounter, s: Scenario, joined: Map<string, number>, upTo: number): Promise<void> {
+  const counts = await counter.counts(bob, [...joined].map(([roomId, joinedAt]) => ({ roomId, joinedAt })), upTo);
+  const want = expected(s, joined, upTo);
+  for (const room of joined.keys()) {
+    const threads = want.get(room) ?? new Map<string, [number, number]>();
+    const got = counts.get(room)!;
+    const sum = (f: (t: string) => boolean, i: 0 | 1) => [...threads].filter(([t]) => f(t)).reduce((a, [, v]) => a + v[i], 0);
+    expect(got.total).toEqual({ notification_count: sum(() => true, 0), highlight_count: sum(() => true, 1) });
+    expect(got.main).toEqual({ notification_count: sum((t) => t === 'main', 0), highlight_count: sum((t) => t === 'main', 1) });
+    const wantThreads = [...threads].filter(([t, [n]]) => t !== 'main' && n > 0).map(([t, [n, h]]) => [t, { notification_count: n, highlight_count: h }]);
+    expect([...got.threads].sort()).toEqual(wantThreads.sort());
+  }
+}
+
+test('a purge that deleted counted outcomes makes the room count afresh; without it the count extends the memo', async () => {
+  const database = await createTestDatabase('postgres');
+  try {
+    const s: Scenario = { outcomes: [], exceptions: new Map(), receipts: [] };
+    for (let pos = 1; pos <= 20; pos++) s.outcomes.push({ room: '!p:test', pos, sender: '@alice:test', thread: 'main', notify: true, highlight: false });
+    await store(database, s);
+    const memo = new UnreadMemo();
+    const counter = new UnreadCounter(database, memo);
+    const room = [{ roomId: '!p:test', joinedAt: 0 }];
+    expect((await counter.counts(bob, room, 10)).get('!p:test')!.total.notification_count).toBe(10);
+    await database.query('DELETE FROM event_push_outcomes WHERE stream_ordering <= 5');
+    // The memo is what the count extends: the purged outcomes below it still count…
+    expect((await counter.counts(bob, room, 12)).get('!p:test')!.total.notification_count).toBe(12);
+    // …until the purge is announced.
+    memo.forgetRoom('!p:test');
+    expect((await counter.counts(bob, room, 12)).get('!p:test')!.total.notification_count).toBe(7);
+  } finally {
+    await database.close();
+  }
 });

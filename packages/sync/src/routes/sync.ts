@@ -10,6 +10,7 @@ import { MatrixError } from '@lattice/core';
 import { methodNotAllowed, requireAuth, requesterOf, type ClientApiContext } from '@lattice/client-api';
 import { Router, type Request, type Response } from 'express';
 import { UnreadCounter } from '../notifications/unread-counts.js';
+import { UnreadMemo } from '../notifications/unread-memo.js';
 import { POSITION_WAIT_MS, type SyncServices } from '../services.js';
 import type { SyncExtension } from '../sync/extensions.js';
 import { knownChangesSince } from '../sync/known-changes.js';
@@ -19,7 +20,10 @@ import { parseSyncParams } from '../sync/sync-params.js';
 export function syncEndpointRouter(ctx: ClientApiContext, services: SyncServices, extensions: readonly SyncExtension[]): Router {
   const router = Router();
   const { hub } = ctx.rooms;
-  const deps: SyncDeps = { ctx, services, unread: new UnreadCounter(ctx.db), extensions };
+  // A sync counts at persisted-up-to positions: each count extends the last one (unread-memo.ts).
+  const unreadMemo = new UnreadMemo();
+  ctx.rooms.store.onRoomPurged((roomId) => unreadMemo.forgetRoom(roomId));
+  const deps: SyncDeps = { ctx, services, unread: new UnreadCounter(ctx.db, unreadMemo), extensions };
   // The Notifier has seen every change after this point: tokens at or past it can skip unchanged reads.
   const observedFrom = hub.currentToken();
 
