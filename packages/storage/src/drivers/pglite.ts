@@ -5,6 +5,7 @@ import { ScopedDatabase, type Driver } from '../scoped-database.js';
 import { PG_TYPE, parseInt8 } from '../value-types.js';
 import { hasDatabaseFiles, initDatabaseFilesInChild } from './pglite-initdb.js';
 import { LoopTurns } from './loop-turns.js';
+import { PglitePreparedStatements } from './pglite-prepared.js';
 
 export interface PgliteOptions {
   /** Directory of the database files; omit for an in-memory database. */
@@ -42,10 +43,14 @@ function toResult<R>(result: Results<R>): QueryResult<R> {
 /** Longest run of statements without an event-loop turn (see LoopTurns). */
 const SLICE_MS = 5;
 
-function runnerOn(target: PGlite | Transaction, turns: LoopTurns): ScriptRunner {
+/** Runs a hot statement by name (pglite-prepared.ts) under the locks its context needs. */
+type NamedRun = <R>(name: string, sql: string, params: readonly unknown[]) => Promise<Results<R>>;
+
+function runnerOn(target: PGlite | Transaction, turns: LoopTurns, prepared: PglitePreparedStatements, runNamed: NamedRun): ScriptRunner {
   return {
     query: async <R>(sql: string, params: readonly unknown[] = []) => {
-      const result = toResult<R>(await target.query<R>(sql, params as unknown[]));
+      const name = prepared.nameFor(sql, params);
+      const result = toResult<R>(name === undefined ? await target.query<R>(sql, params as unknown[]) : await runNamed<R>(name, sql, params));
       await turns.after();
       return result;
     },
@@ -60,13 +65,18 @@ class PgliteDriver implements Driver {
   readonly kind = 'pglite' as const;
   private readonly top: ScriptRunner;
   private readonly turns = new LoopTurns(SLICE_MS);
+  private readonly prepared: PglitePreparedStatements;
   /** Top-level statements and transactions submitted and not yet done: one runs, the rest wait. */
   private inFlight = 0;
 
   // PGlite is one connection: its own mutex already queues top-level statements
   // behind a running transaction, so a transaction is never interleaved.
   constructor(private readonly pglite: PGlite) {
-    this.top = runnerOn(pglite, this.turns);
+    this.prepared = new PglitePreparedStatements(pglite);
+    // Outside a transaction: behind any transaction, as PGlite's query() waits, and written through to the files.
+    this.top = runnerOn(pglite, this.turns, this.prepared, (name, sql, params) =>
+      pglite._runExclusiveTransaction(() => pglite.runExclusive(() => this.prepared.run(name, sql, params, true))),
+    );
   }
 
   query<R>(sql: string, params: readonly unknown[]): Promise<QueryResult<R>> {
@@ -78,7 +88,9 @@ class PgliteDriver implements Driver {
   }
 
   begin<T>(fn: (conn: ScriptRunner) => Promise<T>): Promise<T> {
-    return this.tracked(() => this.pglite.transaction((tx) => fn(runnerOn(tx, this.turns))));
+    // Inside the transaction (its lock held): the query lock only, and the commit writes the files through.
+    const runNamed: NamedRun = (name, sql, params) => this.pglite.runExclusive(() => this.prepared.run(name, sql, params, false));
+    return this.tracked(() => this.pglite.transaction((tx) => fn(runnerOn(tx, this.turns, this.prepared, runNamed))));
   }
 
   close(): Promise<void> {

@@ -3,6 +3,7 @@
  * sends them as named prepared statements: PostgreSQL then parses and plans a
  * hot statement once per connection instead of on every call (for the
  * persister's one-statement insert that is a measurable share of a send).
+ * The PGlite driver prepares the same ones (pglite-prepared.ts).
  * Only texts seen a few times get a name, and only so many: SQL built with a
  * variable shape (IN lists, multi-row inserts) must not grow every connection's
  * statement cache without bound.
