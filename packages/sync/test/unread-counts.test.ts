@@ -161,7 +161,7 @@ describe.each(['postgres', 'pglite'] as const)('random rooms on %s', (kind) => {
     const random = seededRandom(100 + seed);
     const s = scenario(random);
     await store(database, { ...s, outcomes: [], receipts: [] });
-    const counter = new UnreadCounter(database, new UnreadMemo());
+    const counter = new UnreadCounter(database, new UnreadMemo({ minUnread: 0 }));
     const joined = new Map(ROOMS.map((room) => [room, Math.floor(random() * 30)] as const));
     let receipts: Receipt[] = [];
     let stored = 0;
@@ -201,7 +201,7 @@ test('a purge that deleted counted outcomes makes the room count afresh; without
     const s: Scenario = { outcomes: [], exceptions: new Map(), receipts: [] };
     for (let pos = 1; pos <= 20; pos++) s.outcomes.push({ room: '!p:test', pos, sender: '@alice:test', thread: 'main', notify: true, highlight: false });
     await store(database, s);
-    const memo = new UnreadMemo();
+    const memo = new UnreadMemo({ minUnread: 0 });
     const counter = new UnreadCounter(database, memo);
     const room = [{ roomId: '!p:test', joinedAt: 0 }];
     expect((await counter.counts(bob, room, 10)).get('!p:test')!.total.notification_count).toBe(10);
