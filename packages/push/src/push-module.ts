@@ -62,6 +62,7 @@ export function createPushModule(ctx: ClientApiContext, options: PushModuleOptio
     closers.push(() => rules.close(), () => facts.close());
     closers.push(
       persister.onPersisted(async (events) => {
+        for (const { event } of events) if (event.type === 'm.room.member') dispatcher.membershipChanged(event.room_id);
         const notified = await evaluator.process(events);
         if (notified.length === 0) return;
         dispatcher.dispatch(notified).catch((err: unknown) => ctx.logger.error({ err }, 'queueing pushes failed'));

@@ -154,6 +154,18 @@ describe.each(DB_KINDS)('pushers on %s', (kind) => {
     await setPusher(bob, { kind: null, app_id: 'com.example.app', pushkey: 'bob-key' });
   });
 
+  test('a user who just accepted an invite is pushed the next message at once', async () => {
+    await setPusher(carol, pusher('carol-joins'));
+    const before = gateway.received.length;
+    const room = await createRoom(hs, alice, { preset: 'private_chat', invite: [carol.user_id] });
+    await gateway.waitFor(before + 1); // the invite's push: the room's members with pushers were looked up for it
+    await joinRoom(hs, carol, room);
+    const reply = await sendMessage(hs, alice, room, 'welcome');
+    await gateway.waitFor(before + 2);
+    expect(gateway.received.slice(before).map((n) => n.event_id)).toContain(reply);
+    await setPusher(carol, { kind: null, app_id: 'com.example.app', pushkey: 'carol-joins' });
+  });
+
   test('an invite is pushed to the invitee (not a member yet) with user_is_target', async () => {
     await setPusher(carol, pusher('carol-invites'));
     const room = await createRoom(hs, alice, { preset: 'private_chat' });

@@ -5,8 +5,10 @@
  *
  * Which joined members of a room have pushers at all is remembered per room for a
  * few seconds (a room of 10,000 must not look 10,000 users up per message), one
- * lookup at a time: this process's pusher changes clear it at once, other
- * processes' changes and new members are seen within the TTL.
+ * lookup at a time: this process's pusher changes clear it at once, and so does
+ * a membership event of the room persisted here (a user who accepts an invite is
+ * pushed the reply that follows at once); pushers set through other processes are
+ * seen within the TTL.
  */
 import type { PushResult } from '@lattice/core';
 import type { Queryable } from '@lattice/storage';
@@ -28,6 +30,11 @@ export class PushDispatcher {
   /** A pusher was set or deleted here. */
   pushersChanged(): void {
     this.rooms.clear();
+  }
+
+  /** A membership in the room changed: its members with pushers are read again (a user who just joined is pushed at once). */
+  membershipChanged(roomId: string): void {
+    this.rooms.delete(roomId);
   }
 
   async dispatch(batch: readonly EventNotifications[]): Promise<void> {
