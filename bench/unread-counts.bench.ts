@@ -6,7 +6,9 @@
  * only (the main timeline's receipt far ahead of any unthreaded one), with 10%
  * of events in threads and 1% the user's own outcomes (mentions). Then the
  * same as a sync worker counts: extending its last count of the room (its
- * memo) by the one event sent since.
+ * memo) by the one event sent since. Last, a push's badge (counts.unread): the
+ * unread notifications of every joined room, here 20 rooms of 5,000 unread each,
+ * counted in full and as the push sender counts it, extending its last count.
  */
 import { createTestDatabase, type Database } from '@lattice/storage';
 import { UnreadCounter, UnreadMemo } from '@lattice/sync';
@@ -63,4 +65,43 @@ async function benchOn(kind: 'postgres' | 'pglite'): Promise<void> {
   await db.close();
 }
 
-for (const kind of ['postgres', 'pglite'] as const) await benchOn(kind);
+const BADGE_ROOMS = 20;
+const BADGE_UNREAD = 5_000;
+
+/** BADGE_ROOMS rooms of BADGE_UNREAD unread main-timeline notifications each, one event at a time round the rooms. */
+async function fillBadgeRooms(db: Database): Promise<{ rooms: Array<{ roomId: string; joinedAt: number }>; last: number }> {
+  await db.query('TRUNCATE event_push_outcomes, event_push_exceptions, receipts');
+  const last = BADGE_ROOMS * BADGE_UNREAD;
+  await db.query(
+    `INSERT INTO event_push_outcomes (room_id, stream_ordering, event_id, sender, thread_id, notify, highlight, actions, ts)
+     SELECT '!badge' || (g % $1) || ':bench.local', g, '$b' || g, '@writer:bench.local', 'main', true, false, '["notify"]', 0
+     FROM generate_series(1, $2::int) g`,
+    [BADGE_ROOMS, last],
+  );
+  await db.query('VACUUM ANALYZE event_push_outcomes, event_push_exceptions, receipts');
+  const rooms = Array.from({ length: BADGE_ROOMS }, (_, i) => ({ roomId: `!badge${i}:bench.local`, joinedAt: 0 }));
+  return { rooms, last };
+}
+
+async function benchBadge(kind: 'postgres' | 'pglite'): Promise<void> {
+  const db = await createTestDatabase(kind);
+  const { rooms, last } = await fillBadgeRooms(db);
+  const label = `${BADGE_ROOMS} rooms × ${BADGE_UNREAD.toLocaleString('en-US')} unread`;
+  const counter = new UnreadCounter(db);
+  const full = () => counter.counts(USER, rooms, last);
+  for (let i = 0; i < 20; i++) await full();
+  await measureLatency(`[${kind}] push badge, ${label}, counted in full`, async () => void (await full()), 30);
+  // The push sender's count: its last one extended by the events since (one per push here).
+  const extending = new UnreadCounter(db, new UnreadMemo());
+  let at = last - 100;
+  await extending.counts(USER, rooms, at);
+  const next = () => extending.counts(USER, rooms, ++at);
+  for (let i = 0; i < 40; i++) await next();
+  await measureLatency(`[${kind}]   …extending the last count`, async () => void (await next()), 50);
+  await db.close();
+}
+
+for (const kind of ['postgres', 'pglite'] as const) {
+  await benchOn(kind);
+  await benchBadge(kind);
+}

@@ -45,13 +45,14 @@ export function createPushModule(ctx: ClientApiContext, options: PushModuleOptio
   const rulesOptions: PushRulesOptions = { legacyMentionRules: options.legacyMentionRules ?? true };
   const services = createSyncServices(ctx);
   const queue = options.queue ?? pushQueueFor(ctx.config, ctx.logger);
+  const closers: Array<() => void> = [];
   if (options.sendPushes ?? true) {
-    const sender = new PushGatewaySender({ db: ctx.db, store: ctx.rooms.store, logger: ctx.logger, config: ctx.config });
+    const sender = new PushGatewaySender({ db: ctx.db, store: ctx.rooms.store, logger: ctx.logger, config: ctx.config, hub: ctx.rooms.hub });
     queue.process((job) => sender.send(job));
+    closers.push(() => sender.close());
   }
 
   const dispatcher = new PushDispatcher(ctx.db, queue);
-  const closers: Array<() => void> = [];
   let fanout: NotificationFanout | undefined;
   const { persister, hub, store } = ctx.rooms;
   if (persister.onPersisted) {

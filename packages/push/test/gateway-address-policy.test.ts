@@ -37,7 +37,7 @@ describe('the push gateway behind the outbound address policy', () => {
     const eventId = await sendMessage(hs, alice, roomId, 'hi');
     const job = { userId: bob.user_id, appId: 'app', pushkey: 'k', roomId, eventId, tweaks: {} };
 
-    const refused = new PushGatewaySender({ db: hs.db, store: hs.ctx.rooms.store, logger: hs.ctx.logger, config: hs.ctx.config });
+    const refused = new PushGatewaySender({ db: hs.db, store: hs.ctx.rooms.store, logger: hs.ctx.logger, config: hs.ctx.config, hub: hs.ctx.rooms.hub });
     await expect(refused.send(job)).resolves.toBeUndefined();
     expect(gateway.received).toEqual([]);
 
@@ -46,6 +46,7 @@ describe('the push gateway behind the outbound address policy', () => {
       store: hs.ctx.rooms.store,
       logger: hs.ctx.logger,
       config: { ...hs.ctx.config, ip_range_whitelist: ['127.0.0.1/32'] },
+      hub: hs.ctx.rooms.hub,
     });
     await allowed.send(job);
     expect(gateway.received.map((n) => n.event_id)).toEqual([eventId]);

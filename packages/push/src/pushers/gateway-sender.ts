@@ -10,9 +10,10 @@
  * make this server POST into its private networks; a refused address is final.
  */
 import { AddressPolicy, OutboundError, safeFetch, type HomeserverConfig, type Logger, type SafeResponse } from '@lattice/core';
+import type { ReplicationHub } from '@lattice/replication';
 import type { RoomStore, StoredEvent } from '@lattice/rooms';
 import type { Database } from '@lattice/storage';
-import { UnreadCounter } from '@lattice/sync';
+import { UnreadCounter, UnreadMemo } from '@lattice/sync';
 import { deletePusher, getPusher, type Pusher } from './pusher-store.js';
 import type { PushJob } from './push-queue.js';
 
@@ -25,18 +26,35 @@ export interface GatewaySenderDeps {
   store: RoomStore;
   logger: Logger;
   config: Pick<HomeserverConfig, 'ip_range_blacklist' | 'ip_range_whitelist'>;
+  /** This process's replication: the badge is counted at a persisted-up-to position that covers the pushed event. */
+  hub: ReplicationHub;
 }
+
+/** How long a push waits for this process to see its event before counting the badge without the memo. */
+const BADGE_CATCH_UP_MS = 2_000;
 
 /** A gateway answer worth another try later. */
 export class PushGatewayError extends Error {}
 
 export class PushGatewaySender {
-  private readonly unread: UnreadCounter;
+  /** Extends each room's last badge share by the events after it (unread-memo.ts): a busy unread room costs its new events only. */
+  private readonly extending: UnreadCounter;
+  /** Counts everything: for a push whose event this process has not seen in time. */
+  private readonly counting: UnreadCounter;
   private readonly policy: AddressPolicy;
+  private readonly offPurge: () => void;
 
   constructor(private readonly deps: GatewaySenderDeps) {
-    this.unread = new UnreadCounter(deps.db);
+    const memo = new UnreadMemo({ cacheName: 'push_badge_unread_counts' });
+    this.offPurge = deps.store.onRoomPurged((roomId) => memo.forgetRoom(roomId));
+    this.extending = new UnreadCounter(deps.db, memo);
+    this.counting = new UnreadCounter(deps.db);
     this.policy = new AddressPolicy(deps.config.ip_range_blacklist, deps.config.ip_range_whitelist);
+  }
+
+  /** Stops following purges (the memo goes with the sender). */
+  close(): void {
+    this.offPurge();
   }
 
   async send(job: PushJob): Promise<void> {
@@ -80,7 +98,7 @@ export class PushGatewaySender {
     const { url: _url, ...data } = pusher.data;
     const device = { app_id: pusher.appId, pushkey: pusher.pushkey, pushkey_ts: Math.floor(pusher.pushkeyTs / 1000), data, tweaks: job.tweaks };
     const prio = event.type === 'm.room.encrypted' || job.tweaks.highlight === true || typeof job.tweaks.sound === 'string' ? 'high' : 'low';
-    const base = { event_id: event.event_id, room_id: event.room_id, counts: { unread: await this.unreadCount(pusher.userId) }, devices: [device], prio };
+    const base = { event_id: event.event_id, room_id: event.room_id, counts: { unread: await this.unreadCount(pusher.userId, stored.streamOrdering) }, devices: [device], prio };
     if (data.format === 'event_id_only') return base;
     const { store } = this.deps;
     const [senderMember, name, alias] = await Promise.all([
@@ -109,13 +127,23 @@ export class PushGatewaySender {
     };
   }
 
-  /** The badge: unread notifications over every joined room. */
-  private async unreadCount(userId: string): Promise<number> {
-    const joined = await this.deps.store.roomsForUser(userId, ['join']);
-    const counts = await this.unread.counts(
+  /**
+   * The badge: unread notifications over every joined room. Counted, once this process has seen the pushed
+   * event (at `position`), at its persisted-up-to position, as a sync is: every event at or below it was
+   * committed with its push outcomes, so each room's last count is extended by the events after it. A push
+   * whose event is not seen in time counts everything stored so far instead.
+   */
+  private async unreadCount(userId: string, position: number): Promise<number> {
+    const { store, hub } = this.deps;
+    const [joined, seen] = await Promise.all([
+      store.roomsForUser(userId, ['join']),
+      hub.waitForPositions({ events: position }, BADGE_CATCH_UP_MS),
+    ]);
+    const counter = seen ? this.extending : this.counting;
+    const counts = await counter.counts(
       userId,
       joined.map((m) => ({ roomId: m.roomId, joinedAt: m.streamOrdering })),
-      Number.MAX_SAFE_INTEGER,
+      seen ? hub.currentToken().get('events').min : Number.MAX_SAFE_INTEGER,
     );
     let total = 0;
     for (const room of counts.values()) total += room.total.notification_count;

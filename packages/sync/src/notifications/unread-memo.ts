@@ -46,6 +46,8 @@ export interface UnreadMemoOptions {
   /** Rooms with fewer unread notifications are counted afresh each time (a count reads about as many index entries). */
   minUnread?: number;
   clock?: () => number;
+  /** The cache label of lattice_cache_requests_total (each memo of a process its own). */
+  cacheName?: string;
 }
 
 const DEFAULT_CAPACITY = 20_000;
@@ -59,7 +61,7 @@ export class UnreadMemo {
   private readonly clock: () => number;
 
   constructor(options: UnreadMemoOptions = {}) {
-    this.entries = new Lru(options.capacity ?? DEFAULT_CAPACITY, 'unread_counts');
+    this.entries = new Lru(options.capacity ?? DEFAULT_CAPACITY, options.cacheName ?? 'unread_counts');
     this.minUnread = options.minUnread ?? DEFAULT_MIN_UNREAD;
     this.clock = options.clock ?? Date.now;
   }
