@@ -15,6 +15,7 @@ import { PushGatewaySender } from './pushers/gateway-sender.js';
 import { BullMqPushQueue } from './pushers/bullmq-push-queue.js';
 import { InProcessPushQueue } from './pushers/in-process-push-queue.js';
 import { PushDispatcher } from './pushers/push-dispatcher.js';
+import { onPushersChanged } from './pushers/pusher-changes.js';
 import type { PushQueue } from './pushers/push-queue.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { pushersRouter } from './routes/pushers.js';
@@ -53,6 +54,7 @@ export function createPushModule(ctx: ClientApiContext, options: PushModuleOptio
   }
 
   const dispatcher = new PushDispatcher(ctx.db, queue);
+  closers.push(onPushersChanged(ctx.rooms.hub, () => dispatcher.pushersChanged()));
   let fanout: NotificationFanout | undefined;
   const { persister, hub, store } = ctx.rooms;
   if (persister.onPersisted) {
@@ -73,7 +75,7 @@ export function createPushModule(ctx: ClientApiContext, options: PushModuleOptio
 
   const versioned = Router();
   versioned.use(rawBody(ctx.config.max_request_body_size));
-  versioned.use(pushRulesRouter(ctx, services, rulesOptions), notificationsRouter(ctx, services), pushersRouter(ctx, () => dispatcher.pushersChanged()));
+  versioned.use(pushRulesRouter(ctx, services, rulesOptions), notificationsRouter(ctx, services), pushersRouter(ctx));
   const router = Router();
   router.use(CLIENT_API_PREFIXES, versioned);
 

@@ -26,8 +26,10 @@ export interface ReplicaWorkerOptions {
   /** The Redis namespace the workers share. */
   namespace: string;
   instanceName: string;
-  /** The instance writing every durable stream. */
+  /** The instance writing every durable stream (but those `writers` names). */
   writer: string;
+  /** Streams written by another instance than `writer`. */
+  writers?: Partial<Record<DurableStreamName, string>>;
   yaml: string;
   /** Mounts the worker's routers after the client API's (given the worker's context). */
   mount(ctx: ClientApiContext, late: Router): void;
@@ -38,7 +40,8 @@ export async function startReplicaWorker(options: ReplicaWorkerOptions): Promise
   const logger = pino({ level: 'silent' });
   const config = parseConfig(options.yaml, { env: TEST_PASSWORD_HASHING_ENV, configDir: '/tmp' });
   const transport = new RedisTransport({ namespace, logger });
-  const streamWriters = Object.fromEntries(DURABLE_STREAMS.map((s) => [s, [writer]])) as Record<DurableStreamName, string[]>;
+  const streamWriters = Object.fromEntries(DURABLE_STREAMS.map((s) => [s, [options.writers?.[s] ?? writer]])) as Record<DurableStreamName, string[]>;
+  const writes = DURABLE_STREAMS.filter((s) => streamWriters[s][0] === instanceName);
   const rooms = await createRoomServices({
     db,
     config,
@@ -47,7 +50,7 @@ export async function startReplicaWorker(options: ReplicaWorkerOptions): Promise
     logger,
     transport,
     flushDelayMs: 1,
-    hub: { streamWriters, ...(instanceName === writer ? {} : { writes: [] }), rowSources: { caches: new CachesRowSource(db) } },
+    hub: { streamWriters, writes, rowSources: { caches: new CachesRowSource(db) } },
     userWrites: new RedisUserWritePositions({ redis: options.redis, prefix: namespace }),
   });
   const ctx: ClientApiContext = { config, db, logger, rooms };

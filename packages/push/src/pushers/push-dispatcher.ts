@@ -5,10 +5,10 @@
  *
  * Which joined members of a room have pushers at all is remembered per room for a
  * few seconds (a room of 10,000 must not look 10,000 users up per message), one
- * lookup at a time: this process's pusher changes clear it at once, and so does
- * a membership event of the room persisted here (a user who accepts an invite is
- * pushed the reply that follows at once); pushers set through other processes are
- * seen within the TTL.
+ * lookup at a time. A pusher change announced by any worker (pusher-changes.ts)
+ * clears it at once, and so does a membership event of the room persisted here
+ * (a user who accepts an invite is pushed the reply that follows at once); the
+ * TTL only bounds what nothing announces, such as a pusher a gateway rejected.
  */
 import type { PushResult } from '@lattice/core';
 import type { Queryable } from '@lattice/storage';

@@ -6,6 +6,7 @@
 import { Errors } from '@lattice/core';
 import { methodNotAllowed, objectBody, optionalBoolean, optionalObject, optionalString, requireAuth, requesterOf, type ClientApiContext } from '@lattice/client-api';
 import { Router, type Request, type Response } from 'express';
+import { changePushers } from '../pushers/pusher-changes.js';
 import { deletePusher, pushersOfUser, setPusher, type Pusher } from '../pushers/pusher-store.js';
 
 /** The path every push gateway URL ends with (push-gateway-api). */
@@ -47,8 +48,8 @@ export function publicPusher(p: Pusher): Record<string, unknown> {
   };
 }
 
-/** `changed` hears of every pusher set or deleted here. */
-export function pushersRouter(ctx: ClientApiContext, changed: () => void = () => undefined): Router {
+/** Every pusher set or deleted here is announced to every worker's push dispatcher (pusher-changes.ts). */
+export function pushersRouter(ctx: ClientApiContext): Router {
   const router = Router();
   const auth = requireAuth(ctx);
 
@@ -67,8 +68,7 @@ export function pushersRouter(ctx: ClientApiContext, changed: () => void = () =>
     if (appId.length > MAX_APP_ID_LENGTH) throw Errors.invalidParam(`'app_id' is longer than ${MAX_APP_ID_LENGTH} characters`);
     if (Buffer.byteLength(pushkey) > MAX_PUSHKEY_BYTES) throw Errors.invalidParam(`'pushkey' is longer than ${MAX_PUSHKEY_BYTES} bytes`);
     if (body.kind === null) {
-      await deletePusher(ctx.db, userId, appId, pushkey);
-      changed();
+      await changePushers(ctx, userId, (tx) => deletePusher(tx, userId, appId, pushkey));
       res.json({});
       return;
     }
@@ -84,24 +84,20 @@ export function pushersRouter(ctx: ClientApiContext, changed: () => void = () =>
       throw Errors.invalidParam("'app_display_name', 'device_display_name' and 'lang' must be strings");
     }
     const append = optionalBoolean(body, 'append') ?? false;
-    await setPusher(
-      ctx.db,
-      {
-        userId,
-        deviceId,
-        appId,
-        pushkey,
-        kind,
-        appDisplayName,
-        deviceDisplayName,
-        profileTag: optionalString(body, 'profile_tag'),
-        lang,
-        data,
-        pushkeyTs: Date.now(),
-      },
-      append,
-    );
-    changed();
+    const pusher: Pusher = {
+      userId,
+      deviceId,
+      appId,
+      pushkey,
+      kind,
+      appDisplayName,
+      deviceDisplayName,
+      profileTag: optionalString(body, 'profile_tag'),
+      lang,
+      data,
+      pushkeyTs: Date.now(),
+    };
+    await changePushers(ctx, userId, (tx) => setPusher(tx, pusher, append));
     res.json({});
   }
 

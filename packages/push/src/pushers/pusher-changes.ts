@@ -1,0 +1,31 @@
+/**
+ * Pusher changes made through the client API: the write and its announcement
+ * on the `caches` stream commit together, so the dispatcher of every worker
+ * (the event persisters' in the worker split) looks the user's room members
+ * with pushers up again, and a phone that just registered is pushed the next
+ * message rather than one a few seconds later.
+ */
+import type { ClientApiContext } from '@lattice/client-api';
+import { recordCacheInvalidation, type CacheRow, type ReplicationHub } from '@lattice/replication';
+import type { Queryable } from '@lattice/storage';
+
+/** The `caches` stream's name for "these users' pushers changed". */
+export const PUSHERS_CACHE = 'pushers';
+
+/** Runs `change` (the pusher writes of `userId`) in one commit with its announcement. */
+export async function changePushers(ctx: ClientApiContext, userId: string, change: (tx: Queryable) => Promise<void>): Promise<void> {
+  const { hub } = ctx.rooms;
+  const row: CacheRow = { cache: PUSHERS_CACHE, keys: [userId] };
+  await hub.writer('caches').write(ctx.db, async (tx, position) => {
+    await change(tx);
+    await recordCacheInvalidation(tx, position, hub.instanceName, row);
+    return [row];
+  });
+}
+
+/** Calls `changed` whenever a pusher change is announced, by this worker or another; returns the unsubscription. */
+export function onPushersChanged(hub: ReplicationHub, changed: () => void): () => void {
+  return hub.onUpdate('caches', (update) => {
+    if ((update.rows as CacheRow[]).some((row) => row.cache === PUSHERS_CACHE)) changed();
+  });
+}
