@@ -6,7 +6,7 @@
  * dropped at once.
  */
 import type { ClientApiContext } from '@lattice/client-api';
-import { recordCacheInvalidation, type CacheRow } from '@lattice/replication';
+import { invalidatingWrite, type CacheRow } from '@lattice/replication';
 import type { EventPersister } from '@lattice/rooms';
 
 export const PURGED_ROOM_CACHE = 'admin_purged_room';
@@ -41,8 +41,5 @@ export async function announcePurgedRoom(ctx: ClientApiContext, roomId: string):
     return;
   }
   const row: CacheRow = { cache: PURGED_ROOM_CACHE, keys: [roomId] };
-  await hub.writer('caches').write(ctx.db, async (tx, position) => {
-    await recordCacheInvalidation(tx, position, hub.instanceName, row);
-    return [row];
-  });
+  await invalidatingWrite(hub, ctx.db, row, async () => undefined); // the purge committed already: only the row is written
 }

@@ -7,7 +7,7 @@
 import type { ClientApiContext } from '@lattice/client-api';
 import { Errors, MatrixError } from '@lattice/core';
 import { DESTINATION_ORDERS, DESTINATION_RETRY_CACHE, DestinationStatusStore } from '@lattice/federation';
-import { recordCacheInvalidation, type CacheRow } from '@lattice/replication';
+import { invalidatingWrite, type CacheRow } from '@lattice/replication';
 import { Router, type Request, type Response } from 'express';
 import { enumParam, intParam } from '../http/query-params.js';
 
@@ -53,11 +53,7 @@ export function federationDestinationsRouter(ctx: ClientApiContext): Router {
     const { hub } = ctx.rooms;
     const row: CacheRow = { cache: DESTINATION_RETRY_CACHE, keys: [destination] };
     // The backoff ends and the sender hears of it in one commit.
-    await hub.writer('caches').write(ctx.db, async (tx, position) => {
-      await store.clearBackoff(tx, destination);
-      await recordCacheInvalidation(tx, position, hub.instanceName, row);
-      return [row];
-    });
+    await invalidatingWrite(hub, ctx.db, row, (tx) => store.clearBackoff(tx, destination));
     res.json({});
   });
 

@@ -7,21 +7,15 @@
  * latest write so every other replica applies it before serving the user again
  * (ARCHITECTURE.md §4). No worker accepts a revoked token after the 200.
  */
-import { recordCacheInvalidation, type CacheRow } from '@lattice/replication';
+import { invalidatingWrite, type CacheRow } from '@lattice/replication';
 import type { ScriptRunner } from '@lattice/storage';
 import type { ClientApiContext } from '../context.js';
 import { afterStreamWrite } from '../routes/rooms/read-your-writes.js';
 import { ACCESS_TOKEN_CACHE } from './token-cache.js';
 
 export async function revokingTokens<T>(ctx: ClientApiContext, userId: string, change: (tx: ScriptRunner) => Promise<T>): Promise<T> {
-  const { hub } = ctx.rooms;
   const row: CacheRow = { cache: ACCESS_TOKEN_CACHE, keys: [userId] };
-  let result!: T;
-  const position = await hub.writer('caches').write(ctx.db, async (tx, position) => {
-    result = await change(tx);
-    await recordCacheInvalidation(tx, position, hub.instanceName, row);
-    return [row];
-  });
+  const { position, result } = await invalidatingWrite(ctx.rooms.hub, ctx.db, row, change);
   await afterStreamWrite(ctx.rooms, userId, 'caches', position);
   return result;
 }

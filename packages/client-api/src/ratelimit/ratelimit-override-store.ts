@@ -5,7 +5,7 @@
  * (ratelimit-overrides.ts), and the admin's request answers once this worker
  * has applied it.
  */
-import { recordCacheInvalidation, type CacheRow } from '@lattice/replication';
+import { invalidatingWrite, type CacheRow } from '@lattice/replication';
 import type { Queryable } from '@lattice/storage';
 import type { ClientApiContext } from '../context.js';
 
@@ -33,7 +33,7 @@ export async function readRatelimitOverride(db: Queryable, userId: string): Prom
 export async function writeRatelimitOverride(ctx: ClientApiContext, userId: string, override: RatelimitOverride | undefined): Promise<void> {
   const { hub } = ctx.rooms;
   const row: CacheRow = { cache: RATELIMIT_OVERRIDE_CACHE, keys: [userId] };
-  const position = await hub.writer('caches').write(ctx.db, async (tx, position) => {
+  const { position } = await invalidatingWrite(hub, ctx.db, row, async (tx) => {
     if (override === undefined) await tx.query('DELETE FROM ratelimit_override WHERE user_id = $1', [userId]);
     else {
       await tx.query(
@@ -42,8 +42,6 @@ export async function writeRatelimitOverride(ctx: ClientApiContext, userId: stri
         [userId, override.messagesPerSecond, override.burstCount],
       );
     }
-    await recordCacheInvalidation(tx, position, hub.instanceName, row);
-    return [row];
   });
   await hub.waitForPositions({ caches: position }, APPLY_WAIT_MS);
 }

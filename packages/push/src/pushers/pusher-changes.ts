@@ -6,7 +6,7 @@
  * message rather than one a few seconds later.
  */
 import type { ClientApiContext } from '@lattice/client-api';
-import { recordCacheInvalidation, type CacheRow, type ReplicationHub } from '@lattice/replication';
+import { invalidatingWrite, type CacheRow, type ReplicationHub } from '@lattice/replication';
 import type { Queryable } from '@lattice/storage';
 
 /** The `caches` stream's name for "these users' pushers changed". */
@@ -14,13 +14,7 @@ export const PUSHERS_CACHE = 'pushers';
 
 /** Runs `change` (the pusher writes of `userId`) in one commit with its announcement. */
 export async function changePushers(ctx: ClientApiContext, userId: string, change: (tx: Queryable) => Promise<void>): Promise<void> {
-  const { hub } = ctx.rooms;
-  const row: CacheRow = { cache: PUSHERS_CACHE, keys: [userId] };
-  await hub.writer('caches').write(ctx.db, async (tx, position) => {
-    await change(tx);
-    await recordCacheInvalidation(tx, position, hub.instanceName, row);
-    return [row];
-  });
+  await invalidatingWrite(ctx.rooms.hub, ctx.db, { cache: PUSHERS_CACHE, keys: [userId] }, change);
 }
 
 /** Calls `changed` whenever a pusher change is announced, by this worker or another; returns the unsubscription. */

@@ -4,8 +4,28 @@
  * stream writer allocated, and a reader that missed the announcement reads the
  * rows back (CachesRowSource), so no worker keeps serving a stale entry.
  */
-import type { Queryable } from '@lattice/storage';
+import type { Database, Queryable, ScriptRunner } from '@lattice/storage';
+import type { ReplicationHub } from '../hub/replication-hub.js';
 import type { CacheRow, PositionedRow, StreamName, StreamRowSource } from '../types.js';
+
+/**
+ * Runs `change` and records `row` in one commit of the `caches` stream, which this instance must write:
+ * every worker drops what the change made stale. Resolves with the row's position and the change's result.
+ */
+export async function invalidatingWrite<T>(
+  hub: Pick<ReplicationHub, 'writer' | 'instanceName'>,
+  db: Database,
+  row: CacheRow,
+  change: (tx: ScriptRunner) => Promise<T>,
+): Promise<{ position: number; result: T }> {
+  let result!: T;
+  const position = await hub.writer('caches').write(db, async (tx, position) => {
+    result = await change(tx);
+    await recordCacheInvalidation(tx, position, hub.instanceName, row);
+    return [row];
+  });
+  return { position, result };
+}
 
 export async function recordCacheInvalidation(
   tx: Queryable,
