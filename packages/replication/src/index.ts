@@ -17,5 +17,5 @@ export * from './redis/redis-user-write-positions.js';
 export * from './request-scoped-user-writes.js';
 export * from './redis/events-row-source.js';
 export * from './redis/gap-filler.js';
-export { CachesRowSource, invalidatingWrite, recordCacheInvalidation } from './caches/cache-invalidations.js';
+export { CachesRowSource, invalidatingWrite, onCacheInvalidation, recordCacheInvalidation } from './caches/cache-invalidations.js';
 export * from './fencing/stalled-writers.js';

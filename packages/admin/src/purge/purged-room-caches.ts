@@ -6,7 +6,7 @@
  * dropped at once.
  */
 import type { ClientApiContext } from '@lattice/client-api';
-import { invalidatingWrite, type CacheRow } from '@lattice/replication';
+import { invalidatingWrite, onCacheInvalidation, type CacheRow } from '@lattice/replication';
 import type { EventPersister } from '@lattice/rooms';
 
 export const PURGED_ROOM_CACHE = 'admin_purged_room';
@@ -26,9 +26,8 @@ export function listenForPurgedRooms(ctx: ClientApiContext): void {
   const { hub } = ctx.rooms;
   if (listening.has(hub)) return;
   listening.add(hub);
-  hub.onUpdate('caches', (update) => {
-    const rooms = (update.rows as CacheRow[]).flatMap((row) => (row.cache === PURGED_ROOM_CACHE ? (row.keys ?? []) : []));
-    if (rooms.length > 0) forgetLocally(ctx, rooms);
+  onCacheInvalidation(hub, PURGED_ROOM_CACHE, (rooms) => {
+    if (rooms !== undefined && rooms.length > 0) forgetLocally(ctx, rooms);
   });
 }
 

@@ -7,7 +7,7 @@
  * caches position moves. The short lifetime only bounds what a change made
  * behind the server's back (an operator's SQL) can leave cached.
  */
-import type { CacheRow, ReplicationHub } from '@lattice/replication';
+import { onCacheInvalidation, type ReplicationHub } from '@lattice/replication';
 import { Lru } from '@lattice/rooms';
 import type { AccessTokenRecord } from '../stores/access-tokens.js';
 
@@ -71,9 +71,7 @@ export function accessTokenCacheOf(hub: ReplicationHub): AccessTokenCache {
   let cache = caches.get(hub);
   if (!cache) {
     const created = new AccessTokenCache();
-    hub.onUpdate('caches', (update) => {
-      for (const row of update.rows as CacheRow[]) if (row.cache === ACCESS_TOKEN_CACHE) created.invalidateUsers(row.keys);
-    });
+    onCacheInvalidation(hub, ACCESS_TOKEN_CACHE, (keys) => created.invalidateUsers(keys));
     caches.set(hub, (cache = created));
   }
   return cache;

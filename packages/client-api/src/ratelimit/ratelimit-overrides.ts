@@ -3,7 +3,7 @@
  * worker (absence too). Correctness rests on the `caches` stream: a change
  * drops the user's entry on every worker (ratelimit-override-store.ts).
  */
-import type { CacheRow, ReplicationHub } from '@lattice/replication';
+import { onCacheInvalidation, type ReplicationHub } from '@lattice/replication';
 import { Lru } from '@lattice/rooms';
 import type { Queryable } from '@lattice/storage';
 import { RATELIMIT_OVERRIDE_CACHE, readRatelimitOverride, type RatelimitOverride } from './ratelimit-override-store.js';
@@ -40,9 +40,7 @@ export function ratelimitOverridesOf(hub: ReplicationHub, db: Queryable): Rateli
   let overrides = perHub.get(hub);
   if (!overrides) {
     const created = new RatelimitOverrides(db);
-    hub.onUpdate('caches', (update) => {
-      for (const row of update.rows as CacheRow[]) if (row.cache === RATELIMIT_OVERRIDE_CACHE) created.invalidate(row.keys);
-    });
+    onCacheInvalidation(hub, RATELIMIT_OVERRIDE_CACHE, (keys) => created.invalidate(keys));
     perHub.set(hub, (overrides = created));
   }
   return overrides;

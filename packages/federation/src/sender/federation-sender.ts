@@ -14,7 +14,7 @@
  * destination that is due, so nothing is lost when Redis is flushed.
  */
 import { TimerRetrySchedule, federationSent, federationTransactions, serverNameOf, type RetrySchedule, type RoomEvent } from '@lattice/core';
-import type { CacheRow } from '@lattice/replication';
+import { onCacheInvalidation } from '@lattice/replication';
 import { Lru } from '@lattice/rooms';
 import type { FederationDeps } from '../api.js';
 import { wirePdu } from '../rooms/wire-events.js';
@@ -148,9 +148,7 @@ export class FederationSender {
       if (this.awaited > this.position) setImmediate(() => void this.catchUp());
     });
     // An admin's reset_connection (any worker) ended these destinations' backoff: try them now.
-    this.offRetryRequests = this.deps.ctx.rooms.hub.onUpdate('caches', (update) => {
-      for (const row of update.rows as CacheRow[]) if (row.cache === DESTINATION_RETRY_CACHE) row.keys?.forEach((d) => this.kick(d));
-    });
+    this.offRetryRequests = onCacheInvalidation(this.deps.ctx.rooms.hub, DESTINATION_RETRY_CACHE, (keys) => keys?.forEach((d) => this.kick(d)));
     await this.catchUp();
     if (!this.queueOnly) {
       this.schedule.onDue((destination) => this.kick(destination));

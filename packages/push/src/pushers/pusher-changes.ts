@@ -6,7 +6,7 @@
  * message rather than one a few seconds later.
  */
 import type { ClientApiContext } from '@lattice/client-api';
-import { invalidatingWrite, type CacheRow, type ReplicationHub } from '@lattice/replication';
+import { invalidatingWrite, onCacheInvalidation, type ReplicationHub } from '@lattice/replication';
 import type { Queryable } from '@lattice/storage';
 
 /** The `caches` stream's name for "these users' pushers changed". */
@@ -19,7 +19,5 @@ export async function changePushers(ctx: ClientApiContext, userId: string, chang
 
 /** Calls `changed` whenever a pusher change is announced, by this worker or another; returns the unsubscription. */
 export function onPushersChanged(hub: ReplicationHub, changed: () => void): () => void {
-  return hub.onUpdate('caches', (update) => {
-    if ((update.rows as CacheRow[]).some((row) => row.cache === PUSHERS_CACHE)) changed();
-  });
+  return onCacheInvalidation(hub, PUSHERS_CACHE, changed);
 }

@@ -40,6 +40,20 @@ export async function recordCacheInvalidation(
   );
 }
 
+/**
+ * Calls `invalidate` with the keys of each invalidation of `cache` this worker applies, its own or another
+ * worker's (undefined keys: the whole cache); returns the unsubscription.
+ */
+export function onCacheInvalidation(
+  hub: Pick<ReplicationHub, 'onUpdate'>,
+  cache: string,
+  invalidate: (keys: string[] | undefined) => void,
+): () => void {
+  return hub.onUpdate('caches', (update) => {
+    for (const row of update.rows as CacheRow[]) if (row.cache === cache) invalidate(row.keys);
+  });
+}
+
 interface CacheInvalidationRecord {
   stream_id: number;
   cache_name: string;
