@@ -151,9 +151,9 @@ export interface CreateEventOptions {
   txn?: TxnKey;
   /**
    * Only where events are written: awaited once the event is committed and before other workers are told
-   * of it (its rows published), e.g. to record the sender's read-your-writes position. Done first, that
-   * Redis call is answered before every follower wakes up for the announcement and competes for the CPU.
-   * Not called for a deduplicated retry. A failure is thrown by createEvent after the rows are published.
+   * of it (its rows published), e.g. to record the sender's read-your-writes position (the worker split
+   * starts that Redis write here without awaiting it: it goes out on the announcement's connection, ahead
+   * of it). Not called for a deduplicated retry. A failure is thrown by createEvent after the rows are published.
    */
   beforeAnnounce?: (result: SendResult) => Promise<void>;
 }

@@ -81,7 +81,10 @@ export async function createWorkerServices(opts: WorkerServicesOptions): Promise
   });
   await announceClaims(hub, transport);
   const rooms = createRooms({ db, config, signingKey, instanceName, hub, logger });
-  const userWrites = new RequestScopedUserWrites(new RedisUserWritePositions({ redis, prefix: namespace }));
+  // Recorded on the replication publisher's connection: stored before the write is announced (persister-endpoint.ts).
+  const userWrites = new RequestScopedUserWrites(
+    new RedisUserWritePositions({ redis, recordsVia: transport.publisherConnection, prefix: namespace }),
+  );
   const rateLimiter = new RedisRateLimiter({ redis: redisOptions(config), prefix: namespace, logger });
   const isPersister = config.worker_app === 'event-persister';
   const persister = isPersister

@@ -84,6 +84,14 @@ export class RedisTransport implements ReplicationTransport {
     });
   }
 
+  /**
+   * The connection messages are published on. A command sent on it before a publish() in the same turn
+   * of the event loop reaches Redis before that publication (messages go out at setImmediate).
+   */
+  get publisherConnection(): Redis {
+    return this.publisher;
+  }
+
   /** The subscriber connection (tests simulate outages on it). */
   get subscriberConnection(): Redis {
     return this.subscriber;

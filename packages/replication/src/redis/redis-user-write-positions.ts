@@ -3,8 +3,14 @@ import { raiseWritePositions, type UserWritePositions, type WritePositions } fro
 import type { StreamName } from '../types.js';
 
 export interface RedisUserWritePositionsOptions {
-  /** A connection in normal (not subscriber) mode; the caller owns it. */
+  /** A connection in normal (not subscriber) mode, for reads; the caller owns it. */
   redis: Redis;
+  /**
+   * The connection records are written on (default: `redis`). Given the replication publisher's
+   * (RedisTransport.publisherConnection), a record made before a publish reaches Redis before that
+   * publication: no worker can see a write announced before its writer's position is stored.
+   */
+  recordsVia?: Redis;
   /** Key prefix, so several servers (or tests) can share one Redis: keys are `<prefix>:writes:<userId>`. */
   prefix: string;
   /**
@@ -46,13 +52,16 @@ interface PendingRecord {
 
 /**
  * Each user's latest write positions in a Redis hash (ARCHITECTURE.md §4,
- * read-your-writes across replicas), shared by every replica. The records of
- * one event-loop turn (an event persister's group commit answers many senders
- * at once) go to Redis as one script call, merged per user; each caller's
- * promise settles when that call does.
+ * read-your-writes across replicas), shared by every replica. The records
+ * made in one run of the microtask queue (an event persister's group commit
+ * answers many senders at once) go to Redis as one script call, merged per
+ * user; each caller's promise settles when that call does. The call is
+ * written at process.nextTick, before any setImmediate callback runs, so
+ * before the replication transport's next message (RedisTransport.publish).
  */
 export class RedisUserWritePositions implements UserWritePositions {
-  private readonly redis: Redis & WithRaise;
+  private readonly redis: Redis;
+  private readonly recordsVia: Redis & WithRaise;
   private readonly prefix: string;
   private readonly ttlMs: number;
   /** Records of the current turn, by user, written at its end. */
@@ -61,8 +70,10 @@ export class RedisUserWritePositions implements UserWritePositions {
   constructor(options: RedisUserWritePositionsOptions) {
     // defineCommand runs the script by SHA (EVALSHA, loading it once when Redis does not know it); the key count
     // is the call's first argument.
-    options.redis.defineCommand('latticeRaiseWritePositions', { lua: RAISE_SCRIPT });
-    this.redis = options.redis as Redis & WithRaise;
+    const recordsVia = options.recordsVia ?? options.redis;
+    recordsVia.defineCommand('latticeRaiseWritePositions', { lua: RAISE_SCRIPT });
+    this.redis = options.redis;
+    this.recordsVia = recordsVia as Redis & WithRaise;
     this.prefix = options.prefix;
     this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
   }
@@ -70,7 +81,7 @@ export class RedisUserWritePositions implements UserWritePositions {
   record(userId: string, positions: WritePositions): Promise<void> {
     if (!Object.values(positions).some((p) => p !== undefined)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      if (this.pending.size === 0) setImmediate(this.flush);
+      if (this.pending.size === 0) process.nextTick(this.flush);
       let entry = this.pending.get(userId);
       if (entry === undefined) this.pending.set(userId, (entry = { positions: {}, settle: [] }));
       raiseWritePositions(entry.positions, positions);
@@ -89,7 +100,7 @@ export class RedisUserWritePositions implements UserWritePositions {
       args.push(fields.length, ...fields.flat());
     }
     const settle = batch.flatMap(([, entry]) => entry.settle);
-    this.redis.latticeRaiseWritePositions(keys.length, ...keys, ...args).then(
+    this.recordsVia.latticeRaiseWritePositions(keys.length, ...keys, ...args).then(
       () => settle.forEach((s) => s.resolve()),
       (err: unknown) => settle.forEach((s) => s.reject(err)),
     );

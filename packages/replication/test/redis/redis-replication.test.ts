@@ -254,6 +254,37 @@ describe('replication over Redis (PostgreSQL)', () => {
     await expect(Promise.all([writes.record(ALICE, { events: 50 }), writes.record('@bob:test', { events: 60 })])).rejects.toThrow();
   });
 
+  test("a record made before a publish of the same turn, on the publisher's connection, is stored before any peer hears of the publication", async () => {
+    const [sender, peer] = [transport(), transport()];
+    await Promise.all([sender, peer].map(connected));
+    const reads = new Redis();
+    const observer = new Redis();
+    closers.push(async () => [reads, observer].forEach((r) => r.disconnect()));
+    const writes = new RedisUserWritePositions({ redis: reads, recordsVia: sender.publisherConnection, prefix: namespace });
+    await writes.record(ALICE, { events: 1 }); // loads the script
+    const order: Array<{ command: string; client: string }> = [];
+    await observer.monitor().then((monitor) => {
+      monitor.on('monitor', (_time: string, args: string[], client: string) => {
+        const command = args[0]!.toLowerCase();
+        if (command === 'evalsha' || (command === 'publish' && args[1] === sender.channel)) order.push({ command, client });
+      });
+      closers.push(async () => void monitor.disconnect());
+    });
+    const seenAtPeer = deferred<Record<string, number>>();
+    peer.subscribe((u) => {
+      if (u.position === 2) void writes.get(ALICE).then((positions) => seenAtPeer.resolve(positions as Record<string, number>));
+    });
+    // The turn's message is already due when the record is made (a group commit announcing several rooms):
+    // the record must still reach Redis first.
+    sender.publish({ stream: 'caches', instance: 'x', position: 1, rows: [] });
+    const recorded = writes.record(ALICE, { events: 2 });
+    sender.publish({ stream: 'caches', instance: 'x', position: 2, rows: [] });
+    expect(await seenAtPeer.promise).toEqual({ events: 2 });
+    await recorded;
+    expect(order.map((o) => o.command)).toEqual(['evalsha', 'publish']);
+    expect(order[0]!.client).toBe(order[1]!.client);
+  });
+
   test("one turn's updates cross as one message, in publish order, and still one by one to this process", async () => {
     const [sender, peer] = [transport(), transport()];
     await Promise.all([sender, peer].map(connected));
