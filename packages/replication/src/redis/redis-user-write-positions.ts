@@ -64,7 +64,7 @@ export class RedisUserWritePositions implements UserWritePositions {
   private readonly recordsVia: Redis & WithRaise;
   private readonly prefix: string;
   private readonly ttlMs: number;
-  /** Records of the current turn, by user, written at its end. */
+  /** Records not yet written, by user: written together at the next process.nextTick. */
   private readonly pending = new Map<string, PendingRecord>();
 
   constructor(options: RedisUserWritePositionsOptions) {
